@@ -1,0 +1,253 @@
+//! Encoding and decoding frames, for message-oriented and byte-stream
+//! transports.
+//!
+//! * Message transports (WebSocket): one frame per text message, the JSON
+//!   object alone. [`Codec::encode`] and [`Codec::decode`].
+//! * Byte streams (TCP, pipes, the in-memory test network): each frame is a
+//!   4-byte big-endian length followed by that many bytes of JSON.
+//!   [`Codec::encode_prefixed`] and [`StreamDecoder`], which decodes
+//!   incrementally from input split at any byte.
+//!
+//! Every frame is at most [`Codec::max_frame`] bytes of JSON
+//! ([`DEFAULT_MAX_FRAME`] unless configured). Nothing from the wire can make
+//! the codec panic or allocate more than the frame limit: a frame over the
+//! limit is refused from its length prefix and skipped without buffering.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::frame::WireFrame;
+use crate::ids::RequestId;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// The default maximum size of one frame's JSON, in bytes (64 KiB).
+pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
+
+/// The largest maximum a codec accepts (16 MiB); larger settings are clamped.
+pub const MAX_FRAME_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Bytes of the length prefix on byte streams.
+pub const PREFIX_LEN: usize = 4;
+
+/// Encodes and decodes frames under one maximum frame size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Codec {
+    max_frame: usize,
+}
+
+impl Default for Codec {
+    fn default() -> Self {
+        Codec {
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+}
+
+/// The fields read before the frame's own type is known.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<IdField<'a>>,
+}
+
+/// The `id` of a frame that may be malformed: read when it is a string, so
+/// that an error can name the request, and ignored otherwise.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdField<'a> {
+    Str(#[serde(borrow)] Cow<'a, str>),
+    Other(serde::de::IgnoredAny),
+}
+
+impl IdField<'_> {
+    fn request_id(&self) -> Option<RequestId> {
+        match self {
+            IdField::Str(s) => RequestId::new(s.as_ref()).ok(),
+            IdField::Other(_) => None,
+        }
+    }
+}
+
+fn syntax(e: &serde_json::Error) -> DecodeError {
+    DecodeError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        reason: e.to_string(),
+    }
+}
+
+impl Codec {
+    /// A codec with the given maximum frame size (clamped to
+    /// 1..=[`MAX_FRAME_LIMIT`]).
+    pub fn new(max_frame: usize) -> Self {
+        Codec {
+            max_frame: max_frame.clamp(1, MAX_FRAME_LIMIT),
+        }
+    }
+
+    /// The maximum size of one frame's JSON, in bytes.
+    pub fn max_frame(&self) -> usize {
+        self.max_frame
+    }
+
+    /// Encodes a frame as the JSON text of one WebSocket text message.
+    pub fn encode<F: WireFrame>(&self, frame: &F) -> Result<Bytes, EncodeError> {
+        let json = serde_json::to_vec(frame)?;
+        if json.len() > self.max_frame {
+            return Err(EncodeError::TooLarge {
+                len: json.len(),
+                max: self.max_frame,
+            });
+        }
+        Ok(Bytes::from(json))
+    }
+
+    /// Decodes one frame from the JSON text of a WebSocket message (or the
+    /// payload of a length-prefixed frame).
+    pub fn decode<F: WireFrame>(&self, json: &[u8]) -> Result<F, DecodeError> {
+        if json.len() > self.max_frame {
+            return Err(DecodeError::TooLarge {
+                len: json.len(),
+                max: self.max_frame,
+            });
+        }
+        if json.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        if let Err(e) = std::str::from_utf8(json) {
+            return Err(DecodeError::NotUtf8 {
+                valid_up_to: e.valid_up_to(),
+            });
+        }
+        let head: Head<'_> = serde_json::from_slice(json).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => DecodeError::NoType,
+            _ => syntax(&e),
+        })?;
+        let id = || head.id.as_ref().and_then(IdField::request_id);
+        match F::decode_kind(&head.kind, json) {
+            None => Err(crate::frame::unknown(&head.kind, id())),
+            Some(Ok(frame)) => Ok(frame),
+            Some(Err((kind, e))) => Err(DecodeError::Invalid {
+                kind,
+                id: id(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Appends a frame with its 4-byte big-endian length prefix to `dst`.
+    /// On error `dst` is left as it was.
+    pub fn encode_prefixed<F: WireFrame>(
+        &self,
+        frame: &F,
+        dst: &mut BytesMut,
+    ) -> Result<(), EncodeError> {
+        let start = dst.len();
+        dst.put_u32(0);
+        if let Err(e) = serde_json::to_writer(dst.writer(), frame) {
+            dst.truncate(start);
+            return Err(e.into());
+        }
+        let len = dst.len() - start - PREFIX_LEN;
+        match u32::try_from(len) {
+            Ok(len32) if len <= self.max_frame => {
+                dst[start..start + PREFIX_LEN].copy_from_slice(&len32.to_be_bytes());
+                Ok(())
+            }
+            _ => {
+                dst.truncate(start);
+                Err(EncodeError::TooLarge {
+                    len,
+                    max: self.max_frame,
+                })
+            }
+        }
+    }
+}
+
+/// Incremental decoder for length-prefixed frames on a byte stream.
+///
+/// Feed it the connection's read buffer: [`StreamDecoder::decode`] takes one
+/// whole frame off the front when there is one, and leaves a partial frame in
+/// place until more bytes arrive. A bad frame (malformed JSON, unknown type,
+/// over the limit) yields its error and is consumed, so the next call goes on
+/// with the next frame; an oversize frame is skipped as it arrives, never
+/// buffered.
+#[derive(Clone, Debug, Default)]
+pub struct StreamDecoder {
+    codec: Codec,
+    /// Bytes of an oversize frame still to be discarded.
+    skip: usize,
+}
+
+impl StreamDecoder {
+    /// A decoder using `codec`'s frame limit.
+    pub fn new(codec: Codec) -> Self {
+        StreamDecoder { codec, skip: 0 }
+    }
+
+    /// Decodes the next whole frame from the front of `src`, or returns
+    /// `Ok(None)` when `src` holds no whole frame yet.
+    pub fn decode<F: WireFrame>(&mut self, src: &mut BytesMut) -> Result<Option<F>, DecodeError> {
+        if self.skip > 0 {
+            let n = self.skip.min(src.len());
+            src.advance(n);
+            self.skip -= n;
+            if self.skip > 0 {
+                return Ok(None);
+            }
+        }
+        let Some(prefix) = src.first_chunk::<PREFIX_LEN>() else {
+            return Ok(None);
+        };
+        let len = u32::from_be_bytes(*prefix) as usize;
+        if len == 0 {
+            src.advance(PREFIX_LEN);
+            return Err(DecodeError::Empty);
+        }
+        if len > self.codec.max_frame {
+            src.advance(PREFIX_LEN);
+            let n = len.min(src.len());
+            src.advance(n);
+            self.skip = len - n;
+            return Err(DecodeError::TooLarge {
+                len,
+                max: self.codec.max_frame,
+            });
+        }
+        let need = PREFIX_LEN + len;
+        if src.len() < need {
+            src.reserve(need - src.len());
+            return Ok(None);
+        }
+        src.advance(PREFIX_LEN);
+        let json = src.split_to(len);
+        self.codec.decode(&json).map(Some)
+    }
+
+    /// Like [`StreamDecoder::decode`], for when the stream has ended: a
+    /// partial frame left in `src` is a [`DecodeError::Truncated`] (and is
+    /// discarded).
+    pub fn decode_eof<F: WireFrame>(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<F>, DecodeError> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        if src.is_empty() && self.skip == 0 {
+            return Ok(None);
+        }
+        let have = src.len();
+        let need = match src.first_chunk::<PREFIX_LEN>() {
+            _ if self.skip > 0 => have + self.skip,
+            Some(prefix) => PREFIX_LEN + u32::from_be_bytes(*prefix) as usize,
+            None => PREFIX_LEN,
+        };
+        src.clear();
+        self.skip = 0;
+        Err(DecodeError::Truncated { have, need })
+    }
+}

@@ -1,0 +1,212 @@
+//! Frames a client sends: the handshake, acks, and every request.
+//!
+//! Every request carries `id`, a [`RequestId`] the client chooses and keeps
+//! across retries; the server answers each request exactly once (see
+//! [`super::server`]).
+
+use crate::body::Body;
+use crate::ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId};
+use crate::message::{Conversation, Ext, Priority, PushInfo, is_false};
+use serde::{Deserialize, Serialize};
+
+/// Opens a session: the first frame on every connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Protocol versions the client speaks; the server picks the highest it
+    /// also speaks.
+    pub versions: Vec<u16>,
+    /// The token from the application server.
+    pub token: String,
+    /// This device.
+    pub device: DeviceId,
+    /// The highest inbox sequence number this device has processed; the
+    /// server replays everything after it. 0 (or absent): a new device.
+    #[serde(default)]
+    pub last_seq: Seq,
+    /// Free-form client name and version, for the server's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+/// A keep-alive probe (`ping`) or its answer (`pong`), echoing `nonce`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// Any number; a `pong` echoes the `ping`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<u64>,
+}
+
+/// Cumulative acknowledgement: the device has processed every inbox event up
+/// to and including `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// The highest contiguous sequence number processed.
+    pub seq: Seq,
+}
+
+/// Sends a message. Answered by `sent` or `error`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Send {
+    /// Request id; a retry reuses it.
+    pub id: RequestId,
+    /// The conversation to send to.
+    pub to: Conversation,
+    /// The content.
+    pub body: Body,
+    /// Application data, a JSON object.
+    #[serde(default, skip_serializing_if = "Ext::is_empty")]
+    pub ext: Ext,
+    /// Delivery priority.
+    #[serde(default, skip_serializing_if = "Priority::is_normal")]
+    pub priority: Priority,
+    /// Deliver only to devices online now; never store.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub online_only: bool,
+    /// Let readers send group read acks (group owner or admin only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub group_ack: bool,
+    /// Offline push settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<Box<PushInfo>>,
+}
+
+/// A request about one message: `recall` and `read_by`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    /// Request id.
+    pub id: RequestId,
+    /// The message.
+    pub mid: MessageId,
+}
+
+/// Which receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// The message reached the reader's device.
+    Delivered,
+    /// The reader has read the message.
+    Read,
+}
+
+/// A delivered or read receipt for one message, forwarded to its sender.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Request id.
+    pub id: RequestId,
+    /// Delivered or read.
+    pub kind: ReceiptKind,
+    /// The message.
+    pub mid: MessageId,
+}
+
+/// A group read ack for a message sent with `group_ack`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRead {
+    /// Request id.
+    pub id: RequestId,
+    /// The message read.
+    pub mid: MessageId,
+    /// Optional text shown to the sender with the ack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// A request about one conversation: `conv_read` and `conv_profile`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvRef {
+    /// Request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conv: Conversation,
+}
+
+/// Deletes a conversation from the user's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvDelete {
+    /// Request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conv: Conversation,
+    /// Also delete the stored history, for this user only.
+    #[serde(default)]
+    pub history: bool,
+}
+
+/// Which way a history page goes from its cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Older messages, newest first.
+    #[default]
+    Before,
+    /// Newer messages, oldest first.
+    After,
+}
+
+/// Asks for one page of a conversation's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conv: Conversation,
+    /// Start after this message (exclusive). Absent: from the newest
+    /// (`before`) or the oldest (`after`) message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<MessageId>,
+    /// Which way to go.
+    #[serde(default)]
+    pub direction: Direction,
+    /// Page size, 1 to 100; 20 when absent.
+    #[serde(default = "default_page")]
+    pub limit: u16,
+}
+
+fn default_page() -> u16 {
+    20
+}
+
+/// Asks for a page of the user's conversation list, most recent first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvListQuery {
+    /// Request id.
+    pub id: RequestId,
+    /// The `next` cursor of the previous page; absent for the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100; 20 when absent.
+    #[serde(default = "default_page")]
+    pub limit: u16,
+}
+
+/// Creates a thread rooted at a group message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadCreate {
+    /// Request id.
+    pub id: RequestId,
+    /// The parent group.
+    pub group: GroupId,
+    /// The group message the thread starts from.
+    pub root: MessageId,
+    /// The thread's name.
+    pub name: String,
+}
+
+/// A request about one thread: `thread_join`, `thread_leave`, `thread_destroy`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadRef {
+    /// Request id.
+    pub id: RequestId,
+    /// The thread.
+    pub thread: ThreadId,
+}
+
+/// Replaces the session's token before it expires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRefresh {
+    /// Request id.
+    pub id: RequestId,
+    /// The new token, for the same user.
+    pub token: String,
+}

@@ -1,0 +1,208 @@
+//! Every wire frame, as Rust types.
+//!
+//! A frame is one JSON object whose `type` field names it. Frames a client
+//! sends form [`ClientFrame`]; frames a server sends form [`ServerFrame`].
+//! The payload structs live in [`client`], [`server`] and [`group`]; several
+//! frame types share one payload struct (e.g. `thread_join` and
+//! `thread_leave` both carry a [`client::ThreadRef`]).
+
+pub mod client;
+pub mod group;
+pub mod server;
+
+use crate::error::DecodeError;
+use client::*;
+use group::*;
+use serde::Serialize;
+use server::*;
+
+/// A set of frames one side accepts, decodable by the codec.
+pub trait WireFrame: Serialize + Sized {
+    /// Every `type` name of the set.
+    const TYPES: &'static [&'static str];
+
+    /// This frame's `type` name.
+    fn kind(&self) -> &'static str;
+
+    /// Decodes the frame whose `type` is `kind` from the whole JSON text;
+    /// `None` when `kind` is not in the set.
+    #[doc(hidden)]
+    fn decode_kind(
+        kind: &str,
+        json: &[u8],
+    ) -> Option<Result<Self, (&'static str, serde_json::Error)>>;
+}
+
+macro_rules! frame_set {
+    ($(#[$doc:meta])* $set:ident { $($(#[$vdoc:meta])* $wire:literal => $variant:ident($payload:ty),)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(tag = "type")]
+        #[non_exhaustive]
+        pub enum $set {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant($payload),)*
+        }
+
+        impl WireFrame for $set {
+            const TYPES: &'static [&'static str] = &[$($wire),*];
+
+            fn kind(&self) -> &'static str {
+                match self {
+                    $($set::$variant(_) => $wire,)*
+                }
+            }
+
+            fn decode_kind(kind: &str, json: &[u8]) -> Option<Result<Self, (&'static str, serde_json::Error)>> {
+                match kind {
+                    $($wire => Some(serde_json::from_slice::<$payload>(json).map($set::$variant).map_err(|e| ($wire, e))),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+frame_set! {
+    /// A frame sent by a client to a server.
+    ClientFrame {
+        /// Opens the session.
+        "hello" => Hello(Hello),
+        /// Keep-alive probe.
+        "ping" => Ping(Heartbeat),
+        /// Cumulative inbox acknowledgement.
+        "ack" => Ack(Ack),
+        /// Sends a message.
+        "send" => Send(Send),
+        /// Recalls a message.
+        "recall" => Recall(MessageRef),
+        /// Delivered or read receipt for one message.
+        "receipt" => Receipt(Receipt),
+        /// Marks a conversation read ("channel ack").
+        "conv_read" => ConvRead(ConvRef),
+        /// Group read ack.
+        "group_read" => GroupRead(GroupRead),
+        /// Who has read a `group_ack` message.
+        "read_by" => ReadBy(MessageRef),
+        /// Creates a thread.
+        "thread_create" => ThreadCreate(ThreadCreate),
+        /// Joins a thread.
+        "thread_join" => ThreadJoin(ThreadRef),
+        /// Leaves a thread.
+        "thread_leave" => ThreadLeave(ThreadRef),
+        /// Destroys a thread (its owner, or the group's owner or an admin).
+        "thread_destroy" => ThreadDestroy(ThreadRef),
+        /// Asks for a history page.
+        "history" => History(HistoryQuery),
+        /// Asks for the conversation list.
+        "conv_list" => ConvList(ConvListQuery),
+        /// Asks for a conversation's profile.
+        "conv_profile" => ConvProfile(ConvRef),
+        /// Deletes a conversation.
+        "conv_delete" => ConvDelete(ConvDelete),
+        /// Creates a group or room.
+        "group_create" => GroupCreate(GroupCreate),
+        /// Adds users to a group or room.
+        "group_invite" => GroupInvite(GroupUsers),
+        /// Joins a group or room.
+        "group_join" => GroupJoin(GroupJoin),
+        /// Leaves a group or room.
+        "group_leave" => GroupLeave(GroupRef),
+        /// Removes users from a group or room.
+        "group_kick" => GroupKick(GroupUsers),
+        /// Sets or removes an admin.
+        "group_admin" => GroupAdmin(GroupAdmin),
+        /// Mutes or unmutes members.
+        "group_mute" => GroupMute(GroupMute),
+        /// Mutes or unmutes the whole group.
+        "group_mute_all" => GroupMuteAll(GroupMuteAll),
+        /// Accepts or refuses a join request.
+        "group_decide" => GroupDecide(GroupDecide),
+        /// Dismisses a group or room (owner only).
+        "group_dismiss" => GroupDismiss(GroupRef),
+        /// Blocks a user.
+        "block" => Block(UserRef),
+        /// Unblocks a user.
+        "unblock" => Unblock(UserRef),
+        /// Replaces the session's token.
+        "token" => Token(TokenRefresh),
+    }
+}
+
+frame_set! {
+    /// A frame sent by a server to a client.
+    ServerFrame {
+        /// Accepts the hello.
+        "welcome" => Welcome(Welcome),
+        /// Refuses the hello.
+        "refuse" => Refuse(Refuse),
+        /// Answers a ping.
+        "pong" => Pong(Heartbeat),
+        /// A send succeeded.
+        "sent" => Sent(Sent),
+        /// A request succeeded.
+        "ok" => Ok(Done),
+        /// A request failed, or a frame was unreadable.
+        "error" => Error(Failure),
+        /// A message.
+        "msg" => Msg(Delivery),
+        /// A recall notice.
+        "recalled" => Recalled(Recalled),
+        /// A forwarded receipt.
+        "receipt" => Receipt(ReceiptNotice),
+        /// A conversation-read notice.
+        "conv_read" => ConvRead(ConvReadNotice),
+        /// A live group read count.
+        "group_read" => GroupRead(GroupReadNotice),
+        /// Group read counts that changed while offline.
+        "read_summary" => ReadSummary(ReadSummary),
+        /// The answer to `read_by`.
+        "read_by" => ReadBy(ReadBy),
+        /// The answer to `thread_create`.
+        "thread_created" => ThreadCreated(ThreadCreated),
+        /// A thread update.
+        "thread" => Thread(ThreadNotice),
+        /// The answer to `history`.
+        "history" => History(HistoryPage),
+        /// The answer to `conv_list`.
+        "conv_list" => ConvList(ConvList),
+        /// The answer to `conv_profile`.
+        "conv_profile" => ConvProfile(ConvProfile),
+        /// A conversation was deleted on another device.
+        "conv_deleted" => ConvDeleted(ConvDeleted),
+        /// The answer to `group_create`.
+        "group_created" => GroupCreated(GroupCreated),
+        /// A group tip.
+        "group_tip" => GroupTip(GroupTip),
+        /// A system notice.
+        "system" => System(SystemNotice),
+        /// The token expires soon.
+        "token_expiring" => TokenExpiring(TokenExpiring),
+    }
+}
+
+impl ServerFrame {
+    /// The inbox position of a durable notice, `None` for answers and
+    /// ephemeral notices.
+    pub fn seq(&self) -> Option<crate::ids::Seq> {
+        match self {
+            ServerFrame::Msg(f) => f.seq,
+            ServerFrame::Recalled(f) => f.seq,
+            ServerFrame::Receipt(f) => f.seq,
+            ServerFrame::ConvRead(f) => f.seq,
+            ServerFrame::GroupRead(f) => f.seq,
+            ServerFrame::Thread(f) => f.seq,
+            ServerFrame::ConvDeleted(f) => f.seq,
+            ServerFrame::GroupTip(f) => f.seq,
+            ServerFrame::System(f) => f.seq,
+            _ => None,
+        }
+    }
+}
+
+/// Keeps the decode error helper next to the frame sets it serves.
+pub(crate) fn unknown(kind: &str, id: Option<crate::ids::RequestId>) -> DecodeError {
+    DecodeError::UnknownType {
+        kind: kind.chars().take(64).collect(),
+        id,
+    }
+}

@@ -1,0 +1,341 @@
+//! Frames a server sends: the handshake answer, answers to requests, and
+//! notices.
+//!
+//! Answers carry the `id` of the request they answer; each request gets
+//! exactly one (`sent`, `ok`, a typed result, or `error`). Notices that carry
+//! `seq` are durable inbox events: the client acknowledges them cumulatively
+//! and they are replayed after a reconnect until acknowledged. Notices
+//! without `seq` are ephemeral (chat rooms, online-only messages, live
+//! counters).
+
+use super::client::ReceiptKind;
+use crate::error::ErrorCode;
+use crate::ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
+use crate::message::{Conversation, Entry, Message};
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+
+/// Accepts a `hello`: the session is open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// The protocol version chosen.
+    pub version: u16,
+    /// The authenticated user.
+    pub user: UserId,
+    /// The device, as sent in `hello`.
+    pub device: DeviceId,
+    /// The user's newest inbox position; events after the hello's `last_seq`
+    /// up to this one follow (the replay).
+    pub seq: Seq,
+    /// Send a `ping` when nothing was sent for this long (ms); the server
+    /// closes connections silent for twice as long.
+    pub ping_ms: u32,
+    /// Server time now (ms since the Unix epoch).
+    pub time: Millis,
+    /// When the token expires (ms since the Unix epoch).
+    pub token_expires: Millis,
+}
+
+/// Refuses a `hello`; the server closes the connection after it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refuse {
+    /// 401, 419 or 426.
+    pub code: ErrorCode,
+    /// A human-readable reason.
+    pub reason: String,
+    /// The versions the server speaks.
+    pub versions: Vec<u16>,
+}
+
+/// The answer to a `send`: the message is stored (persisted) and will be
+/// delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    /// The request answered.
+    pub id: RequestId,
+    /// The id the server assigned.
+    pub mid: MessageId,
+    /// The server's timestamp of the message.
+    pub ts: Millis,
+}
+
+/// The answer to a request that succeeded and has nothing else to say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    /// The request answered.
+    pub id: RequestId,
+    /// For `group_join` of a group that needs approval: the request waits for
+    /// the owner or an admin.
+    #[serde(default, skip_serializing_if = "crate::message::is_false")]
+    pub pending: bool,
+}
+
+/// A failed request, or (without `id`) a frame the server could not read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The request answered, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<RequestId>,
+    /// What went wrong.
+    pub code: ErrorCode,
+    /// A human-readable reason.
+    pub reason: String,
+}
+
+/// A message delivered to a recipient (or to the sender's other devices).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Inbox position; absent for chat rooms and online-only messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// The message.
+    pub msg: Message,
+}
+
+/// A message was recalled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recalled {
+    /// Inbox position; absent for chat rooms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// The recalled message.
+    pub mid: MessageId,
+    /// Its sender.
+    pub from: UserId,
+    /// Its conversation, as in the message's `to`.
+    pub to: Conversation,
+    /// Who recalled it (the sender, or a group owner or admin).
+    pub by: UserId,
+    /// When.
+    pub ts: Millis,
+}
+
+/// A delivered or read receipt, forwarded to the message's sender.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptNotice {
+    /// Inbox position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// Delivered or read.
+    pub kind: ReceiptKind,
+    /// The message.
+    pub mid: MessageId,
+    /// The recipient who sent the receipt.
+    pub by: UserId,
+    /// When.
+    pub ts: Millis,
+}
+
+/// A conversation was read up to now ("channel ack"). Sent to the reader's
+/// other devices (unread becomes 0) and, for one-to-one conversations, to the
+/// peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvReadNotice {
+    /// Inbox position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// The conversation, from the receiver's point of view.
+    pub conv: Conversation,
+    /// Who read it.
+    pub by: UserId,
+    /// When.
+    pub ts: Millis,
+}
+
+/// A live group read count update, to the sender of a `group_ack` message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupReadNotice {
+    /// Inbox position; live updates are ephemeral, so usually absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// The message.
+    pub mid: MessageId,
+    /// The reader whose ack caused this update.
+    pub reader: UserId,
+    /// The reader's optional content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Distinct readers so far (absolute, not a delta).
+    pub count: u32,
+}
+
+/// One message's group read count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadCount {
+    /// The message.
+    pub mid: MessageId,
+    /// Distinct readers so far.
+    pub count: u32,
+}
+
+/// Sent after `welcome` when read counts of the user's `group_ack` messages
+/// changed while none of the user's devices was online.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadSummary {
+    /// The counts, absolute.
+    pub items: Vec<ReadCount>,
+}
+
+/// One reader of a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    /// Who.
+    pub user: UserId,
+    /// When the ack arrived.
+    pub ts: Millis,
+    /// The ack's optional content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// The answer to `read_by`: who has read a `group_ack` message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadBy {
+    /// The request answered.
+    pub id: RequestId,
+    /// The message.
+    pub mid: MessageId,
+    /// Distinct readers.
+    pub count: u32,
+    /// The readers, oldest first (at most 100; `count` may be larger).
+    pub readers: Vec<Reader>,
+}
+
+/// A thread and its current state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The thread.
+    pub thread: ThreadId,
+    /// Its parent group.
+    pub group: GroupId,
+    /// The group message it is rooted at.
+    pub root: MessageId,
+    /// Its name.
+    pub name: String,
+    /// Who created it.
+    pub owner: UserId,
+    /// When it was created.
+    pub created: Millis,
+    /// Messages sent in it (recalled ones included).
+    pub count: u32,
+    /// Its newest message or tombstone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<Entry>,
+}
+
+/// The answer to `thread_create`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadCreated {
+    /// The request answered.
+    pub id: RequestId,
+    /// The new thread.
+    pub info: ThreadInfo,
+}
+
+/// What changed in a thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ThreadOp {
+    /// The thread was created.
+    Created,
+    /// A message was sent in it; `info.count` and `info.last` are updated.
+    Message,
+    /// A message in it was recalled (`mid`).
+    Recalled,
+    /// The thread was destroyed.
+    Destroyed,
+}
+
+/// A thread update, to every member of the parent group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadNotice {
+    /// Inbox position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// What changed.
+    pub op: ThreadOp,
+    /// Who changed it.
+    pub by: UserId,
+    /// The message recalled, for `recalled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<MessageId>,
+    /// The thread after the change.
+    pub info: ThreadInfo,
+}
+
+/// The answer to `history`: one page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The request answered.
+    pub id: RequestId,
+    /// The conversation.
+    pub conv: Conversation,
+    /// Messages and tombstones, in the order asked (`before`: newest first).
+    pub entries: Vec<Entry>,
+    /// The cursor for the next page, when there may be more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<MessageId>,
+    /// No more entries in this direction.
+    pub done: bool,
+}
+
+/// A conversation in the user's list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationInfo {
+    /// The conversation.
+    pub conv: Conversation,
+    /// Messages from others not yet read.
+    pub unread: u32,
+    /// Its newest message or tombstone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<Entry>,
+    /// Group, room or thread name, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// One-to-one: when the peer last read the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_read: Option<Millis>,
+}
+
+/// The answer to `conv_list`: one page, most recent activity first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvList {
+    /// The request answered.
+    pub id: RequestId,
+    /// The conversations.
+    pub items: Vec<ConversationInfo>,
+    /// The cursor for the next page, when there may be more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// No more conversations.
+    pub done: bool,
+}
+
+/// The answer to `conv_profile`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvProfile {
+    /// The request answered.
+    pub id: RequestId,
+    /// The conversation.
+    pub info: ConversationInfo,
+}
+
+/// A conversation was deleted on one of the user's devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvDeleted {
+    /// Inbox position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    /// The conversation.
+    pub conv: Conversation,
+    /// The stored history was deleted too.
+    pub history: bool,
+}
+
+/// The session's token expires soon; answer with `token`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenExpiring {
+    /// When it expires (ms since the Unix epoch).
+    pub expires: Millis,
+}
