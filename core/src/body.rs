@@ -50,6 +50,11 @@ pub enum Body {
 }
 
 impl Body {
+    /// Every body type's wire name, in declaration order.
+    pub const KINDS: &'static [&'static str] = &[
+        "text", "emoji", "face", "image", "file", "audio", "video", "location", "command", "custom",
+    ];
+
     /// The body's wire type name, e.g. `"text"`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -144,4 +149,54 @@ pub struct Custom {
     /// An extension string.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub extension: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_lists_every_variant_in_order() {
+        let one_of_each = [
+            Body::Text {
+                text: String::new(),
+            },
+            Body::Emoji {
+                text: String::new(),
+            },
+            Body::Face {
+                index: 0,
+                data: String::new(),
+            },
+            Body::Image(Box::default()),
+            Body::File(Box::default()),
+            Body::Audio(Box::default()),
+            Body::Video(Box::default()),
+            Body::Location(Box::default()),
+            Body::Command {
+                action: String::new(),
+            },
+            Body::Custom(Box::default()),
+        ];
+        let kinds: Vec<&str> = one_of_each.iter().map(Body::kind).collect();
+        assert_eq!(kinds, Body::KINDS);
+        let json: Vec<String> = one_of_each
+            .iter()
+            .map(|b| {
+                serde_json::to_value(b)
+                    .ok()
+                    .and_then(|v| v["type"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(json, Body::KINDS);
+        assert!(
+            one_of_each
+                .iter()
+                .filter(|b| b.attachment().is_some())
+                .count()
+                == 4
+        );
+        assert!(!one_of_each[8].counts_unread() && one_of_each[0].counts_unread());
+    }
 }

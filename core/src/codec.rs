@@ -129,10 +129,13 @@ impl Codec {
         match F::decode_kind(&head.kind, json) {
             None => Err(crate::frame::unknown(&head.kind, id())),
             Some(Ok(frame)) => Ok(frame),
-            Some(Err((kind, e))) => Err(DecodeError::Invalid {
-                kind,
-                id: id(),
-                reason: e.to_string(),
+            Some(Err((kind, e))) => Err(match e.classify() {
+                serde_json::error::Category::Data => DecodeError::Invalid {
+                    kind,
+                    id: id(),
+                    reason: e.to_string(),
+                },
+                _ => syntax(&e),
             }),
         }
     }

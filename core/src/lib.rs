@@ -30,6 +30,11 @@ pub mod ids;
 pub mod message;
 pub mod time;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use body::Body;
 pub use codec::{Codec, StreamDecoder};
 pub use error::{DecodeError, EncodeError, ErrorCode};

@@ -112,7 +112,22 @@ pub struct GroupRead {
     pub content: Option<String>,
 }
 
-/// A request about one conversation: `conv_read` and `conv_profile`.
+/// Marks a conversation read ("channel ack"): its unread count becomes 0 on
+/// every device of the user, and the other side is told.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvRead {
+    /// Request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conv: Conversation,
+    /// The newest message the user has seen; messages after it stay unread.
+    /// Absent: every message the server stored before it processed this
+    /// request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upto: Option<MessageId>,
+}
+
+/// A request about one conversation: `conv_profile`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConvRef {
     /// Request id.

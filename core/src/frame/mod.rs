@@ -78,7 +78,7 @@ frame_set! {
         /// Delivered or read receipt for one message.
         "receipt" => Receipt(Receipt),
         /// Marks a conversation read ("channel ack").
-        "conv_read" => ConvRead(ConvRef),
+        "conv_read" => ConvRead(ConvRead),
         /// Group read ack.
         "group_read" => GroupRead(GroupRead),
         /// Who has read a `group_ack` message.

@@ -27,6 +27,12 @@ pub struct Welcome {
     /// The user's newest inbox position; events after the hello's `last_seq`
     /// up to this one follow (the replay).
     pub seq: Seq,
+    /// The oldest inbox position the server still holds. When the hello's
+    /// `last_seq + 1` is below it, events were dropped from a full inbox and
+    /// the client should refresh its conversation list and history.
+    pub oldest: Seq,
+    /// The largest frame, in bytes of JSON, the server accepts.
+    pub max_frame: u32,
     /// Send a `ping` when nothing was sent for this long (ms); the server
     /// closes connections silent for twice as long.
     pub ping_ms: u32,
@@ -138,6 +144,10 @@ pub struct ConvReadNotice {
     pub conv: Conversation,
     /// Who read it.
     pub by: UserId,
+    /// Every message of the conversation up to and including this one is
+    /// read; absent when the conversation had no message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upto: Option<MessageId>,
     /// When.
     pub ts: Millis,
 }
@@ -303,6 +313,9 @@ pub struct ConversationInfo {
 pub struct ConvList {
     /// The request answered.
     pub id: RequestId,
+    /// The inbox position the list reflects: every inbox event up to it, and
+    /// none after it, is counted.
+    pub seq: Seq,
     /// The conversations.
     pub items: Vec<ConversationInfo>,
     /// The cursor for the next page, when there may be more.
@@ -317,6 +330,8 @@ pub struct ConvList {
 pub struct ConvProfile {
     /// The request answered.
     pub id: RequestId,
+    /// The inbox position the profile reflects, as in `conv_list`.
+    pub seq: Seq,
     /// The conversation.
     pub info: ConversationInfo,
 }

@@ -1,0 +1,903 @@
+//! proptest strategies for every wire type, shared by the integration tests.
+
+#![allow(dead_code)]
+
+use natter_core::body::{Attachment, Custom, Location};
+use natter_core::frame::client::*;
+use natter_core::frame::group::*;
+use natter_core::frame::server::*;
+use natter_core::{
+    Body, ClientFrame, Conversation, DeviceId, Entry, ErrorCode, Ext, GroupId, Message, MessageId,
+    Millis, Priority, PushInfo, RequestId, Seq, ServerFrame, ThreadId, Tombstone, UserId,
+};
+use proptest::collection::{btree_map, vec};
+use proptest::option;
+use proptest::prelude::*;
+use proptest::strategy::Union;
+use serde_json::{Map, Value};
+
+const ID_CHARS: &str = "[A-Za-z0-9_.@:-]{1,64}";
+
+pub fn text() -> BoxedStrategy<String> {
+    any::<String>().boxed()
+}
+
+pub fn user() -> BoxedStrategy<UserId> {
+    ID_CHARS
+        .prop_map(|s| UserId::new(s).expect("valid by construction"))
+        .boxed()
+}
+pub fn device() -> BoxedStrategy<DeviceId> {
+    ID_CHARS
+        .prop_map(|s| DeviceId::new(s).expect("valid by construction"))
+        .boxed()
+}
+pub fn group() -> BoxedStrategy<GroupId> {
+    ID_CHARS
+        .prop_map(|s| GroupId::new(s).expect("valid by construction"))
+        .boxed()
+}
+pub fn thread() -> BoxedStrategy<ThreadId> {
+    ID_CHARS
+        .prop_map(|s| ThreadId::new(s).expect("valid by construction"))
+        .boxed()
+}
+pub fn req() -> BoxedStrategy<RequestId> {
+    ID_CHARS
+        .prop_map(|s| RequestId::new(s).expect("valid by construction"))
+        .boxed()
+}
+pub fn mid() -> BoxedStrategy<MessageId> {
+    any::<u64>().prop_map(MessageId).boxed()
+}
+pub fn seq() -> BoxedStrategy<Seq> {
+    (0u64..1 << 53).prop_map(Seq).boxed()
+}
+pub fn ms() -> BoxedStrategy<Millis> {
+    (0u64..1 << 53).prop_map(Millis).boxed()
+}
+pub fn users() -> BoxedStrategy<Vec<UserId>> {
+    vec(user(), 0..4).boxed()
+}
+
+pub fn conversation() -> BoxedStrategy<Conversation> {
+    prop_oneof![
+        user().prop_map(Conversation::Single),
+        group().prop_map(Conversation::Group),
+        group().prop_map(Conversation::Room),
+        thread().prop_map(Conversation::Thread),
+    ]
+    .boxed()
+}
+
+pub fn json_value() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e15f64..1e15).prop_map(Value::from),
+        text().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            btree_map(text(), inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+pub fn ext() -> BoxedStrategy<Ext> {
+    btree_map(text(), json_value(), 0..3)
+        .prop_map(|m| Ext(m.into_iter().collect::<Map<_, _>>()))
+        .boxed()
+}
+
+fn attachment() -> BoxedStrategy<Box<Attachment>> {
+    (
+        text(),
+        text(),
+        any::<u64>(),
+        option::of(text()),
+        (option::of(any::<u32>()), option::of(any::<u32>())),
+        option::of(any::<u64>()),
+        option::of(text()),
+    )
+        .prop_map(
+            |(url, name, size, mime, (width, height), duration_ms, thumbnail)| {
+                Box::new(Attachment {
+                    url,
+                    name,
+                    size,
+                    mime,
+                    width,
+                    height,
+                    duration_ms,
+                    thumbnail,
+                })
+            },
+        )
+        .boxed()
+}
+
+pub fn body() -> BoxedStrategy<Body> {
+    prop_oneof![
+        text().prop_map(|text| Body::Text { text }),
+        text().prop_map(|text| Body::Emoji { text }),
+        (any::<u32>(), text()).prop_map(|(index, data)| Body::Face { index, data }),
+        attachment().prop_map(Body::Image),
+        attachment().prop_map(Body::File),
+        attachment().prop_map(Body::Audio),
+        attachment().prop_map(Body::Video),
+        (-90.0f64..90.0, -180.0f64..180.0, text(), text()).prop_map(|(lat, lng, address, name)| {
+            Body::Location(Box::new(Location {
+                lat,
+                lng,
+                address,
+                name,
+            }))
+        }),
+        text().prop_map(|action| Body::Command { action }),
+        (
+            text(),
+            btree_map(text(), text(), 0..3),
+            text(),
+            text(),
+            text()
+        )
+            .prop_map(|(event, params, data, description, extension)| {
+                Body::Custom(Box::new(Custom {
+                    event,
+                    params,
+                    data,
+                    description,
+                    extension,
+                }))
+            }),
+    ]
+    .boxed()
+}
+
+pub fn priority() -> BoxedStrategy<Priority> {
+    prop_oneof![
+        Just(Priority::High),
+        Just(Priority::Normal),
+        Just(Priority::Low),
+        Just(Priority::Lowest)
+    ]
+    .boxed()
+}
+
+pub fn push() -> BoxedStrategy<PushInfo> {
+    (
+        option::of(text()),
+        option::of(text()),
+        ext(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(title, description, extension, disable, ignore_badge)| PushInfo {
+                title,
+                description,
+                extension,
+                disable,
+                ignore_badge,
+            },
+        )
+        .boxed()
+}
+
+pub fn message() -> BoxedStrategy<Message> {
+    (
+        (mid(), user(), conversation(), ms(), option::of(req())),
+        (body(), ext(), priority(), any::<bool>(), any::<bool>()),
+    )
+        .prop_map(
+            |((mid, from, to, ts, req), (body, ext, priority, online_only, group_ack))| Message {
+                mid,
+                from,
+                to,
+                ts,
+                req,
+                body,
+                ext,
+                priority,
+                online_only,
+                group_ack,
+            },
+        )
+        .boxed()
+}
+
+pub fn tombstone() -> BoxedStrategy<Tombstone> {
+    (mid(), user(), conversation(), ms(), user(), ms())
+        .prop_map(|(mid, from, to, ts, recalled_by, recalled_at)| Tombstone {
+            mid,
+            from,
+            to,
+            ts,
+            recalled_by,
+            recalled_at,
+        })
+        .boxed()
+}
+
+pub fn entry() -> BoxedStrategy<Entry> {
+    prop_oneof![
+        message().prop_map(Entry::Message),
+        tombstone().prop_map(Entry::Tombstone)
+    ]
+    .boxed()
+}
+
+fn receipt_kind() -> BoxedStrategy<ReceiptKind> {
+    prop_oneof![Just(ReceiptKind::Delivered), Just(ReceiptKind::Read)].boxed()
+}
+
+fn page() -> BoxedStrategy<u16> {
+    any::<u16>().boxed()
+}
+
+fn thread_info() -> BoxedStrategy<ThreadInfo> {
+    (
+        thread(),
+        group(),
+        mid(),
+        text(),
+        user(),
+        ms(),
+        any::<u32>(),
+        option::of(entry()),
+    )
+        .prop_map(
+            |(thread, group, root, name, owner, created, count, last)| ThreadInfo {
+                thread,
+                group,
+                root,
+                name,
+                owner,
+                created,
+                count,
+                last,
+            },
+        )
+        .boxed()
+}
+
+fn conv_info() -> BoxedStrategy<ConversationInfo> {
+    (
+        conversation(),
+        any::<u32>(),
+        option::of(entry()),
+        option::of(text()),
+        option::of(ms()),
+    )
+        .prop_map(|(conv, unread, last, name, peer_read)| ConversationInfo {
+            conv,
+            unread,
+            last,
+            name,
+            peer_read,
+        })
+        .boxed()
+}
+
+/// One strategy per client frame type, named by the type.
+pub fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)> {
+    use ClientFrame as C;
+    let thread_ref = || (req(), thread()).prop_map(|(id, thread)| ThreadRef { id, thread });
+    let group_ref = || (req(), group()).prop_map(|(id, group)| GroupRef { id, group });
+    let group_users =
+        || (req(), group(), users()).prop_map(|(id, group, users)| GroupUsers { id, group, users });
+    let user_ref = || (req(), user()).prop_map(|(id, user)| UserRef { id, user });
+    let message_ref = || (req(), mid()).prop_map(|(id, mid)| MessageRef { id, mid });
+    vec![
+        (
+            "hello",
+            (
+                vec(any::<u16>(), 0..4),
+                text(),
+                device(),
+                seq(),
+                option::of(text()),
+            )
+                .prop_map(|(versions, token, device, last_seq, agent)| {
+                    C::Hello(Hello {
+                        versions,
+                        token,
+                        device,
+                        last_seq,
+                        agent,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "ping",
+            option::of(any::<u64>())
+                .prop_map(|nonce| C::Ping(Heartbeat { nonce }))
+                .boxed(),
+        ),
+        ("ack", seq().prop_map(|seq| C::Ack(Ack { seq })).boxed()),
+        (
+            "send",
+            (
+                (req(), conversation(), body()),
+                (
+                    ext(),
+                    priority(),
+                    any::<bool>(),
+                    any::<bool>(),
+                    option::of(push().prop_map(Box::new)),
+                ),
+            )
+                .prop_map(
+                    |((id, to, body), (ext, priority, online_only, group_ack, push))| {
+                        C::Send(Send {
+                            id,
+                            to,
+                            body,
+                            ext,
+                            priority,
+                            online_only,
+                            group_ack,
+                            push,
+                        })
+                    },
+                )
+                .boxed(),
+        ),
+        ("recall", message_ref().prop_map(C::Recall).boxed()),
+        (
+            "receipt",
+            (req(), receipt_kind(), mid())
+                .prop_map(|(id, kind, mid)| C::Receipt(Receipt { id, kind, mid }))
+                .boxed(),
+        ),
+        (
+            "conv_read",
+            (req(), conversation(), option::of(mid()))
+                .prop_map(|(id, conv, upto)| C::ConvRead(ConvRead { id, conv, upto }))
+                .boxed(),
+        ),
+        (
+            "group_read",
+            (req(), mid(), option::of(text()))
+                .prop_map(|(id, mid, content)| C::GroupRead(GroupRead { id, mid, content }))
+                .boxed(),
+        ),
+        ("read_by", message_ref().prop_map(C::ReadBy).boxed()),
+        (
+            "thread_create",
+            (req(), group(), mid(), text())
+                .prop_map(|(id, group, root, name)| {
+                    C::ThreadCreate(ThreadCreate {
+                        id,
+                        group,
+                        root,
+                        name,
+                    })
+                })
+                .boxed(),
+        ),
+        ("thread_join", thread_ref().prop_map(C::ThreadJoin).boxed()),
+        (
+            "thread_leave",
+            thread_ref().prop_map(C::ThreadLeave).boxed(),
+        ),
+        (
+            "thread_destroy",
+            thread_ref().prop_map(C::ThreadDestroy).boxed(),
+        ),
+        (
+            "history",
+            (
+                req(),
+                conversation(),
+                option::of(mid()),
+                prop_oneof![Just(Direction::Before), Just(Direction::After)],
+                page(),
+            )
+                .prop_map(|(id, conv, cursor, direction, limit)| {
+                    C::History(HistoryQuery {
+                        id,
+                        conv,
+                        cursor,
+                        direction,
+                        limit,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "conv_list",
+            (req(), option::of(text()), page())
+                .prop_map(|(id, cursor, limit)| C::ConvList(ConvListQuery { id, cursor, limit }))
+                .boxed(),
+        ),
+        (
+            "conv_profile",
+            (req(), conversation())
+                .prop_map(|(id, conv)| C::ConvProfile(ConvRef { id, conv }))
+                .boxed(),
+        ),
+        (
+            "conv_delete",
+            (req(), conversation(), any::<bool>())
+                .prop_map(|(id, conv, history)| C::ConvDelete(ConvDelete { id, conv, history }))
+                .boxed(),
+        ),
+        (
+            "group_create",
+            (
+                req(),
+                prop_oneof![Just(GroupKind::Group), Just(GroupKind::Room)],
+                text(),
+                text(),
+                users(),
+                any::<bool>(),
+            )
+                .prop_map(|(id, kind, name, description, members, approval)| {
+                    C::GroupCreate(GroupCreate {
+                        id,
+                        kind,
+                        name,
+                        description,
+                        members,
+                        approval,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_invite",
+            group_users().prop_map(C::GroupInvite).boxed(),
+        ),
+        (
+            "group_join",
+            (req(), group(), option::of(text()))
+                .prop_map(|(id, group, message)| C::GroupJoin(GroupJoin { id, group, message }))
+                .boxed(),
+        ),
+        ("group_leave", group_ref().prop_map(C::GroupLeave).boxed()),
+        ("group_kick", group_users().prop_map(C::GroupKick).boxed()),
+        (
+            "group_admin",
+            (req(), group(), user(), any::<bool>())
+                .prop_map(|(id, group, user, admin)| {
+                    C::GroupAdmin(GroupAdmin {
+                        id,
+                        group,
+                        user,
+                        admin,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_mute",
+            (
+                req(),
+                group(),
+                users(),
+                any::<bool>(),
+                option::of(any::<u64>()),
+            )
+                .prop_map(|(id, group, users, mute, duration_ms)| {
+                    C::GroupMute(GroupMute {
+                        id,
+                        group,
+                        users,
+                        mute,
+                        duration_ms,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_mute_all",
+            (req(), group(), any::<bool>(), users())
+                .prop_map(|(id, group, mute, allow)| {
+                    C::GroupMuteAll(GroupMuteAll {
+                        id,
+                        group,
+                        mute,
+                        allow,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_decide",
+            (req(), group(), user(), any::<bool>(), option::of(text()))
+                .prop_map(|(id, group, user, accept, reason)| {
+                    C::GroupDecide(GroupDecide {
+                        id,
+                        group,
+                        user,
+                        accept,
+                        reason,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_dismiss",
+            group_ref().prop_map(C::GroupDismiss).boxed(),
+        ),
+        ("block", user_ref().prop_map(C::Block).boxed()),
+        ("unblock", user_ref().prop_map(C::Unblock).boxed()),
+        (
+            "token",
+            (req(), text())
+                .prop_map(|(id, token)| C::Token(TokenRefresh { id, token }))
+                .boxed(),
+        ),
+    ]
+}
+
+fn code() -> BoxedStrategy<ErrorCode> {
+    any::<u16>().prop_map(ErrorCode).boxed()
+}
+
+/// One strategy per server frame type, named by the type.
+pub fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)> {
+    use ServerFrame as S;
+    vec![
+        (
+            "welcome",
+            (
+                (any::<u16>(), user(), device()),
+                (seq(), seq(), any::<u32>(), any::<u32>(), ms(), ms()),
+            )
+                .prop_map(
+                    |(
+                        (version, user, device),
+                        (seq, oldest, ping_ms, max_frame, time, token_expires),
+                    )| {
+                        S::Welcome(Welcome {
+                            version,
+                            user,
+                            device,
+                            seq,
+                            oldest,
+                            ping_ms,
+                            max_frame,
+                            time,
+                            token_expires,
+                        })
+                    },
+                )
+                .boxed(),
+        ),
+        (
+            "refuse",
+            (code(), text(), vec(any::<u16>(), 0..3))
+                .prop_map(|(code, reason, versions)| {
+                    S::Refuse(Refuse {
+                        code,
+                        reason,
+                        versions,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "pong",
+            option::of(any::<u64>())
+                .prop_map(|nonce| S::Pong(Heartbeat { nonce }))
+                .boxed(),
+        ),
+        (
+            "sent",
+            (req(), mid(), ms())
+                .prop_map(|(id, mid, ts)| S::Sent(Sent { id, mid, ts }))
+                .boxed(),
+        ),
+        (
+            "ok",
+            (req(), any::<bool>())
+                .prop_map(|(id, pending)| S::Ok(Done { id, pending }))
+                .boxed(),
+        ),
+        (
+            "error",
+            (option::of(req()), code(), text())
+                .prop_map(|(id, code, reason)| S::Error(Failure { id, code, reason }))
+                .boxed(),
+        ),
+        (
+            "msg",
+            (option::of(seq()), message())
+                .prop_map(|(seq, msg)| S::Msg(Delivery { seq, msg }))
+                .boxed(),
+        ),
+        (
+            "recalled",
+            (
+                option::of(seq()),
+                mid(),
+                user(),
+                conversation(),
+                user(),
+                ms(),
+            )
+                .prop_map(|(seq, mid, from, to, by, ts)| {
+                    S::Recalled(Recalled {
+                        seq,
+                        mid,
+                        from,
+                        to,
+                        by,
+                        ts,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "receipt",
+            (option::of(seq()), receipt_kind(), mid(), user(), ms())
+                .prop_map(|(seq, kind, mid, by, ts)| {
+                    S::Receipt(ReceiptNotice {
+                        seq,
+                        kind,
+                        mid,
+                        by,
+                        ts,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "conv_read",
+            (
+                option::of(seq()),
+                conversation(),
+                user(),
+                option::of(mid()),
+                ms(),
+            )
+                .prop_map(|(seq, conv, by, upto, ts)| {
+                    S::ConvRead(ConvReadNotice {
+                        seq,
+                        conv,
+                        by,
+                        upto,
+                        ts,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "group_read",
+            (
+                option::of(seq()),
+                mid(),
+                user(),
+                option::of(text()),
+                any::<u32>(),
+            )
+                .prop_map(|(seq, mid, reader, content, count)| {
+                    S::GroupRead(GroupReadNotice {
+                        seq,
+                        mid,
+                        reader,
+                        content,
+                        count,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "read_summary",
+            vec(
+                (mid(), any::<u32>()).prop_map(|(mid, count)| ReadCount { mid, count }),
+                0..4,
+            )
+            .prop_map(|items| S::ReadSummary(ReadSummary { items }))
+            .boxed(),
+        ),
+        (
+            "read_by",
+            (
+                req(),
+                mid(),
+                any::<u32>(),
+                vec(
+                    (user(), ms(), option::of(text())).prop_map(|(user, ts, content)| Reader {
+                        user,
+                        ts,
+                        content,
+                    }),
+                    0..3,
+                ),
+            )
+                .prop_map(|(id, mid, count, readers)| {
+                    S::ReadBy(ReadBy {
+                        id,
+                        mid,
+                        count,
+                        readers,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "thread_created",
+            (req(), thread_info())
+                .prop_map(|(id, info)| S::ThreadCreated(ThreadCreated { id, info }))
+                .boxed(),
+        ),
+        (
+            "thread",
+            (
+                option::of(seq()),
+                prop_oneof![
+                    Just(ThreadOp::Created),
+                    Just(ThreadOp::Message),
+                    Just(ThreadOp::Recalled),
+                    Just(ThreadOp::Destroyed)
+                ],
+                user(),
+                option::of(mid()),
+                thread_info(),
+            )
+                .prop_map(|(seq, op, by, mid, info)| {
+                    S::Thread(ThreadNotice {
+                        seq,
+                        op,
+                        by,
+                        mid,
+                        info,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "history",
+            (
+                req(),
+                conversation(),
+                vec(entry(), 0..3),
+                option::of(mid()),
+                any::<bool>(),
+            )
+                .prop_map(|(id, conv, entries, next, done)| {
+                    S::History(HistoryPage {
+                        id,
+                        conv,
+                        entries,
+                        next,
+                        done,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "conv_list",
+            (
+                req(),
+                seq(),
+                vec(conv_info(), 0..3),
+                option::of(text()),
+                any::<bool>(),
+            )
+                .prop_map(|(id, seq, items, next, done)| {
+                    S::ConvList(ConvList {
+                        id,
+                        seq,
+                        items,
+                        next,
+                        done,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "conv_profile",
+            (req(), seq(), conv_info())
+                .prop_map(|(id, seq, info)| S::ConvProfile(ConvProfile { id, seq, info }))
+                .boxed(),
+        ),
+        (
+            "conv_deleted",
+            (option::of(seq()), conversation(), any::<bool>())
+                .prop_map(|(seq, conv, history)| S::ConvDeleted(ConvDeleted { seq, conv, history }))
+                .boxed(),
+        ),
+        (
+            "group_created",
+            (req(), group())
+                .prop_map(|(id, group)| S::GroupCreated(GroupCreated { id, group }))
+                .boxed(),
+        ),
+        (
+            "group_tip",
+            (option::of(seq()), group(), tip_op(), user(), users(), ms())
+                .prop_map(|(seq, group, op, by, users, ts)| {
+                    S::GroupTip(GroupTip {
+                        seq,
+                        group,
+                        op,
+                        by,
+                        users,
+                        ts,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "system",
+            (
+                option::of(seq()),
+                system_op(),
+                option::of(group()),
+                user(),
+                option::of(text()),
+                option::of(text()),
+                ms(),
+            )
+                .prop_map(|(seq, op, group, from, reason, data, ts)| {
+                    S::System(SystemNotice {
+                        seq,
+                        op,
+                        group,
+                        from,
+                        reason,
+                        data,
+                        ts,
+                    })
+                })
+                .boxed(),
+        ),
+        (
+            "token_expiring",
+            ms().prop_map(|expires| S::TokenExpiring(TokenExpiring { expires }))
+                .boxed(),
+        ),
+    ]
+}
+
+fn tip_op() -> BoxedStrategy<TipOp> {
+    proptest::sample::select(vec![
+        TipOp::Joined,
+        TipOp::Left,
+        TipOp::Kicked,
+        TipOp::AdminSet,
+        TipOp::AdminRemoved,
+        TipOp::Muted,
+        TipOp::Unmuted,
+        TipOp::AllMuted,
+        TipOp::AllUnmuted,
+    ])
+    .boxed()
+}
+
+fn system_op() -> BoxedStrategy<SystemOp> {
+    proptest::sample::select(vec![
+        SystemOp::JoinRequest,
+        SystemOp::JoinAccepted,
+        SystemOp::JoinRefused,
+        SystemOp::Kicked,
+        SystemOp::Dismissed,
+        SystemOp::Created,
+        SystemOp::Invited,
+        SystemOp::Left,
+        SystemOp::AdminSet,
+        SystemOp::AdminRemoved,
+        SystemOp::Custom,
+    ])
+    .boxed()
+}
+
+/// Any client frame.
+pub fn client_frame() -> BoxedStrategy<ClientFrame> {
+    Union::new(client_frames().into_iter().map(|(_, s)| s)).boxed()
+}
+
+/// Any server frame.
+pub fn server_frame() -> BoxedStrategy<ServerFrame> {
+    Union::new(server_frames().into_iter().map(|(_, s)| s)).boxed()
+}
