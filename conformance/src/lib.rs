@@ -1,2 +1,47 @@
 //! natter-conformance: language-neutral JSON test vectors for the Natter
 //! protocol, and their runner.
+//!
+//! The vectors live in `conformance/vectors/*.json` and are plain data, so an
+//! implementation in any language can run them; their format is described in
+//! each file's `description`. This crate runs them against `natter-core`:
+//!
+//! ```
+//! let report = natter_conformance::codec::run_file(natter_conformance::vector_path("codec.json"))?;
+//! assert!(report.failures.is_empty(), "{report}");
+//! # Ok::<(), natter_conformance::VectorError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codec;
+
+use std::path::PathBuf;
+
+/// The path of a vector file shipped in this crate's `vectors/` directory.
+pub fn vector_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors")
+        .join(name)
+}
+
+/// A vector file that could not be read or is not in the vector format.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid vector file.
+    #[error("parsing {path}: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+}

@@ -171,6 +171,22 @@ impl DecodeError {
         }
     }
 
+    /// A stable snake_case name of the variant, used by the conformance
+    /// vectors: `too_large`, `empty`, `not_utf8`, `syntax`, `no_type`,
+    /// `unknown_type`, `invalid`, `truncated`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            DecodeError::TooLarge { .. } => "too_large",
+            DecodeError::Empty => "empty",
+            DecodeError::NotUtf8 { .. } => "not_utf8",
+            DecodeError::Syntax { .. } => "syntax",
+            DecodeError::NoType => "no_type",
+            DecodeError::UnknownType { .. } => "unknown_type",
+            DecodeError::Invalid { .. } => "invalid",
+            DecodeError::Truncated { .. } => "truncated",
+        }
+    }
+
     /// The request id of the bad frame, when one could be read, so that the
     /// answer reaches the request that caused it.
     pub fn request_id(&self) -> Option<&RequestId> {

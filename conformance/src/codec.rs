@@ -1,0 +1,208 @@
+//! The codec vectors: bytes in, a frame or a typed error out.
+
+use crate::VectorError;
+use natter_core::frame::WireFrame;
+use natter_core::{ClientFrame, Codec, DecodeError, ServerFrame};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+use std::path::Path;
+
+/// A file of codec vectors.
+#[derive(Debug, Deserialize)]
+pub struct VectorFile {
+    /// The maximum frame size the cases assume.
+    pub max_frame: usize,
+    /// The cases.
+    pub cases: Vec<Case>,
+}
+
+/// The receiving side of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// A server decoding a client frame.
+    Server,
+    /// A client decoding a server frame.
+    Client,
+}
+
+/// Input built by repeating a fill string, for inputs too long to write out.
+#[derive(Debug, Deserialize)]
+pub struct Repeat {
+    /// Text before the fill.
+    pub prefix: String,
+    /// The text repeated.
+    pub fill: String,
+    /// How many times.
+    pub count: usize,
+    /// Text after the fill.
+    pub suffix: String,
+}
+
+/// The error a case expects.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+pub struct ExpectedError {
+    /// [`DecodeError::class`].
+    pub class: String,
+    /// The wire code to answer with.
+    pub code: u16,
+    /// The request id the answer must name.
+    pub id: Option<String>,
+}
+
+/// One vector.
+#[derive(Debug, Deserialize)]
+pub struct Case {
+    /// What it checks.
+    pub name: String,
+    /// Who decodes it.
+    pub side: Side,
+    /// The frame as text.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// The frame as hex bytes.
+    #[serde(default)]
+    pub input_hex: Option<String>,
+    /// The frame as a repeated pattern.
+    #[serde(default)]
+    pub input_repeat: Option<Repeat>,
+    /// The expected frame, as canonical JSON.
+    #[serde(default)]
+    pub frame: Option<Value>,
+    /// The expected error.
+    #[serde(default)]
+    pub error: Option<ExpectedError>,
+}
+
+impl Case {
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        match (&self.input, &self.input_hex, &self.input_repeat) {
+            (Some(s), None, None) => Ok(s.clone().into_bytes()),
+            (None, Some(hex), None) => decode_hex(hex),
+            (None, None, Some(r)) => {
+                Ok(format!("{}{}{}", r.prefix, r.fill.repeat(r.count), r.suffix).into_bytes())
+            }
+            _ => Err("exactly one of input, input_hex, input_repeat is required".into()),
+        }
+    }
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    if !hex.len().is_multiple_of(2) {
+        return Err("odd number of hex digits".into());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| format!("bad hex at {i}"))
+        })
+        .collect()
+}
+
+/// The outcome of running a file.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases that behaved as expected.
+    pub passed: usize,
+    /// Cases that did not, each with what happened.
+    pub failures: Vec<String>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for failure in &self.failures {
+            writeln!(f, "FAIL {failure}")?;
+        }
+        write!(f, "{} passed, {} failed", self.passed, self.failures.len())
+    }
+}
+
+fn outcome<F: WireFrame>(codec: &Codec, bytes: &[u8]) -> Result<Value, DecodeError> {
+    let frame: F = codec.decode(bytes)?;
+    Ok(serde_json::to_value(&frame).unwrap_or(Value::Null))
+}
+
+fn check(codec: &Codec, case: &Case) -> Result<(), String> {
+    let bytes = case.bytes()?;
+    let got = match case.side {
+        Side::Server => outcome::<ClientFrame>(codec, &bytes),
+        Side::Client => outcome::<ServerFrame>(codec, &bytes),
+    };
+    match (&case.frame, &case.error, got) {
+        (Some(want), None, Ok(frame)) if *want == frame => Ok(()),
+        (None, Some(want), Err(e)) => {
+            let got = ExpectedError {
+                class: e.class().to_owned(),
+                code: e.code().0,
+                id: e.request_id().map(|id| id.to_string()),
+            };
+            if *want == got {
+                Ok(())
+            } else {
+                Err(format!("expected {want:?}, got {got:?} ({e})"))
+            }
+        }
+        (Some(_), Some(_), _) | (None, None, _) => {
+            Err("exactly one of frame, error is required".into())
+        }
+        (_, _, got) => Err(format!("got {got:?}")),
+    }
+}
+
+/// Runs every case of a parsed vector file.
+pub fn run(file: &VectorFile) -> Report {
+    let codec = Codec::new(file.max_frame);
+    let mut report = Report::default();
+    for case in &file.cases {
+        match check(&codec, case) {
+            Ok(()) => report.passed += 1,
+            Err(why) => report.failures.push(format!("{}: {why}", case.name)),
+        }
+    }
+    report
+}
+
+/// Reads and runs a vector file.
+pub fn run_file(path: impl AsRef<Path>) -> Result<Report, VectorError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let file: VectorFile = serde_json::from_str(&text).map_err(|source| VectorError::Format {
+        path: path.into(),
+        source,
+    })?;
+    Ok(run(&file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_codec_vectors_pass() {
+        let report = run_file(crate::vector_path("codec.json")).expect("readable");
+        assert!(report.failures.is_empty(), "{report}");
+        assert!(report.passed >= 30, "{report}");
+    }
+
+    #[test]
+    fn a_wrong_expectation_is_reported() {
+        let file: VectorFile = serde_json::from_str(
+            r#"{"max_frame":64,"cases":[
+                {"name":"a","side":"server","input":"{\"type\":\"ack\",\"seq\":1}","frame":{"type":"ack","seq":2}},
+                {"name":"b","side":"server","input":"{}","error":{"class":"syntax","code":400,"id":null}},
+                {"name":"c","side":"server","input_hex":"zz","error":{"class":"empty","code":400,"id":null}}
+            ]}"#,
+        )
+        .expect("valid");
+        let report = run(&file);
+        assert_eq!(report.passed, 0);
+        assert_eq!(report.failures.len(), 3, "{report}");
+        assert!(report.failures[1].starts_with("b: expected"), "{report}");
+    }
+}
