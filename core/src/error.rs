@@ -52,6 +52,8 @@ error_codes! {
     UNKNOWN_TYPE = 415, "unknown_type";
     /// The token has expired.
     TOKEN_EXPIRED = 419, "token_expired";
+    /// The attachment upload of a send failed (reported by the client).
+    UPLOAD_FAILED = 424, "upload_failed";
     /// None of the offered protocol versions is supported.
     UNSUPPORTED_VERSION = 426, "unsupported_version";
     /// Too many requests; retry later.

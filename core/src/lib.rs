@@ -1,7 +1,8 @@
 //! # natter-core
 //!
 //! The sans-IO core of Natter, an instant-messaging protocol: identifiers,
-//! the message model, every wire frame, and the codec. It does no IO, reads
+//! the message model, every wire frame, the codec, and the client state
+//! machine ([`client::Client`], with its run loop in the module docs). It does no IO, reads
 //! no clock, draws no random numbers and runs no async code; time and ids
 //! come in as arguments, so the same inputs always give the same outputs.
 //!
@@ -23,7 +24,9 @@
 #![warn(missing_docs)]
 
 pub mod body;
+pub mod client;
 pub mod codec;
+pub mod emoji;
 pub mod error;
 pub mod frame;
 pub mod ids;

@@ -1,0 +1,82 @@
+//! A map that forgets its oldest entries beyond a capacity.
+
+use std::collections::{BTreeMap, VecDeque};
+
+/// Insertion-ordered map with a fixed capacity: inserting a new key when
+/// full evicts the oldest key. Ordered (B-tree) so that nothing depends on
+/// hashing and every run is deterministic.
+#[derive(Clone, Debug)]
+pub(crate) struct BoundedMap<K: Ord + Clone, V> {
+    map: BTreeMap<K, V>,
+    order: VecDeque<K>,
+    cap: usize,
+}
+
+impl<K: Ord + Clone, V> BoundedMap<K, V> {
+    pub(crate) fn new(cap: usize) -> Self {
+        BoundedMap {
+            map: BTreeMap::new(),
+            order: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Inserts or replaces; a new key may evict the oldest one.
+    pub(crate) fn insert(&mut self, k: K, v: V) {
+        if self.map.insert(k.clone(), v).is_none() {
+            self.order.push_back(k);
+            while self.order.len() > self.cap {
+                if let Some(old) = self.order.pop_front() {
+                    self.map.remove(&old);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, k: &K) -> Option<&V> {
+        self.map.get(k)
+    }
+
+    pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        self.map.get_mut(k)
+    }
+
+    pub(crate) fn contains(&self, k: &K) -> bool {
+        self.map.contains_key(k)
+    }
+
+    /// Removes a key (its slot in the order is dropped lazily).
+    pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
+        let v = self.map.remove(k)?;
+        if let Some(pos) = self.order.iter().position(|o| o == k) {
+            self.order.remove(pos);
+        }
+        Some(v)
+    }
+
+    /// Entries, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.order
+            .iter()
+            .filter_map(|k| self.map.get(k).map(|v| (k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evicts_the_oldest_beyond_capacity() {
+        let mut m = BoundedMap::new(2);
+        m.insert(1, 'a');
+        m.insert(2, 'b');
+        m.insert(1, 'c');
+        m.insert(3, 'd');
+        assert!(!m.contains(&1));
+        assert_eq!(m.iter().collect::<Vec<_>>(), vec![(&2, &'b'), (&3, &'d')]);
+        assert_eq!(m.remove(&2), Some('b'));
+        m.insert(4, 'e');
+        assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![3, 4]);
+    }
+}

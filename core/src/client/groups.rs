@@ -1,0 +1,209 @@
+//! Groups, chat rooms and blocking: the commands of PROTOCOL.md §13. Each
+//! ends in [`super::Outcome::Done`] (or `GroupCreated`), or `Failed`; the
+//! group tips and system notices they cause arrive as events.
+
+use super::{Client, CommandError, check_users};
+use crate::frame::ClientFrame;
+use crate::frame::group::{
+    GroupAdmin, GroupCreate, GroupDecide, GroupJoin, GroupKind, GroupMute, GroupMuteAll, GroupRef,
+    GroupUsers, UserRef,
+};
+use crate::ids::{GroupId, RequestId, UserId};
+use crate::time::Millis;
+
+/// A group or room to create.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupSpec {
+    /// Group or room.
+    pub kind: GroupKind,
+    /// Display name, 1 to 128 characters.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Members to add at once, besides the creator (at most 100).
+    pub members: Vec<UserId>,
+    /// Joining needs approval.
+    pub approval: bool,
+}
+
+impl Client {
+    /// Creates a group or room; ends in [`super::Outcome::GroupCreated`].
+    pub fn create_group(
+        &mut self,
+        now: Millis,
+        spec: GroupSpec,
+    ) -> Result<RequestId, CommandError> {
+        let chars = spec.name.chars().count();
+        if chars == 0 || chars > 128 {
+            return Err(CommandError::InvalidArgument(format!(
+                "group name of {chars} characters; 1 to 128 are allowed"
+            )));
+        }
+        if spec.members.len() > 100 {
+            return Err(CommandError::InvalidArgument(
+                "more than 100 initial members".into(),
+            ));
+        }
+        self.request(now, |id| {
+            ClientFrame::GroupCreate(GroupCreate {
+                id,
+                kind: spec.kind,
+                name: spec.name,
+                description: spec.description,
+                members: spec.members,
+                approval: spec.approval,
+            })
+        })
+    }
+
+    /// Adds users to a group or room.
+    pub fn invite(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        users: Vec<UserId>,
+    ) -> Result<RequestId, CommandError> {
+        self.users_request(now, group, users, ClientFrame::GroupInvite)
+    }
+
+    /// Removes users from a group or room.
+    pub fn kick(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        users: Vec<UserId>,
+    ) -> Result<RequestId, CommandError> {
+        self.users_request(now, group, users, ClientFrame::GroupKick)
+    }
+
+    fn users_request(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        users: Vec<UserId>,
+        frame: fn(GroupUsers) -> ClientFrame,
+    ) -> Result<RequestId, CommandError> {
+        check_users(&users)?;
+        self.request(now, |id| frame(GroupUsers { id, group, users }))
+    }
+
+    /// Joins a group or room; for a group that needs approval the outcome is
+    /// `Done { pending: true }` and the decision arrives as a system notice.
+    pub fn join_group(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        message: Option<String>,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| {
+            ClientFrame::GroupJoin(GroupJoin { id, group, message })
+        })
+    }
+
+    /// Leaves a group or room.
+    pub fn leave_group(&mut self, now: Millis, group: GroupId) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::GroupLeave(GroupRef { id, group }))
+    }
+
+    /// Dismisses a group or room (owner only).
+    pub fn dismiss_group(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::GroupDismiss(GroupRef { id, group }))
+    }
+
+    /// Makes a member an admin (`admin`), or removes the role.
+    pub fn set_admin(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        user: UserId,
+        admin: bool,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| {
+            ClientFrame::GroupAdmin(GroupAdmin {
+                id,
+                group,
+                user,
+                admin,
+            })
+        })
+    }
+
+    /// Mutes members (for `duration_ms`, or until unmuted), or unmutes them.
+    pub fn mute(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        users: Vec<UserId>,
+        mute: bool,
+        duration_ms: Option<u64>,
+    ) -> Result<RequestId, CommandError> {
+        check_users(&users)?;
+        self.request(now, |id| {
+            ClientFrame::GroupMute(GroupMute {
+                id,
+                group,
+                users,
+                mute,
+                duration_ms,
+            })
+        })
+    }
+
+    /// Mutes the whole group except its owner, admins and `allow`, or
+    /// unmutes it.
+    pub fn mute_all(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        mute: bool,
+        allow: Vec<UserId>,
+    ) -> Result<RequestId, CommandError> {
+        if allow.len() > 100 {
+            return Err(CommandError::InvalidArgument(
+                "allow list of more than 100 users".into(),
+            ));
+        }
+        self.request(now, |id| {
+            ClientFrame::GroupMuteAll(GroupMuteAll {
+                id,
+                group,
+                mute,
+                allow,
+            })
+        })
+    }
+
+    /// Accepts or refuses a join request.
+    pub fn decide_join(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        user: UserId,
+        accept: bool,
+        reason: Option<String>,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| {
+            ClientFrame::GroupDecide(GroupDecide {
+                id,
+                group,
+                user,
+                accept,
+                reason,
+            })
+        })
+    }
+
+    /// Blocks a user: their one-to-one messages to this user fail with 603.
+    pub fn block(&mut self, now: Millis, user: UserId) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::Block(UserRef { id, user }))
+    }
+
+    /// Unblocks a user.
+    pub fn unblock(&mut self, now: Millis, user: UserId) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::Unblock(UserRef { id, user }))
+    }
+}

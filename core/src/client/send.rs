@@ -1,0 +1,309 @@
+//! Sending messages: validation, the two-step attachment upload, the `sent`
+//! answer, and resending a failed message with its id.
+
+use super::outbox::Stage;
+use super::{Client, CommandError, Event, Outcome};
+use crate::body::{Attachment, Body};
+use crate::frame::ClientFrame;
+use crate::frame::client::{ReceiptKind, Send};
+use crate::frame::server::Sent;
+use crate::ids::RequestId;
+use crate::message::{Conversation, Ext, Message, Priority, PushInfo};
+use crate::time::Millis;
+
+/// A message to send, built with [`Outgoing::new`] and the option setters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outgoing {
+    to: Conversation,
+    body: Body,
+    ext: Ext,
+    priority: Priority,
+    online_only: bool,
+    group_ack: bool,
+    push: Option<PushInfo>,
+}
+
+impl Outgoing {
+    /// A message with default options.
+    pub fn new(to: Conversation, body: Body) -> Self {
+        Outgoing {
+            to,
+            body,
+            ext: Ext::default(),
+            priority: Priority::Normal,
+            online_only: false,
+            group_ack: false,
+            push: None,
+        }
+    }
+
+    /// Application data (a JSON object; `null` cannot be expressed).
+    #[must_use]
+    pub fn ext(mut self, ext: Ext) -> Self {
+        self.ext = ext;
+        self
+    }
+
+    /// Delivery priority.
+    #[must_use]
+    pub fn priority(mut self, p: Priority) -> Self {
+        self.priority = p;
+        self
+    }
+
+    /// Deliver only to devices online now; never store.
+    #[must_use]
+    pub fn online_only(mut self) -> Self {
+        self.online_only = true;
+        self
+    }
+
+    /// Let group readers send read acks (group owner or admin only).
+    #[must_use]
+    pub fn group_ack(mut self) -> Self {
+        self.group_ack = true;
+        self
+    }
+
+    /// Offline push settings.
+    #[must_use]
+    pub fn push(mut self, push: PushInfo) -> Self {
+        self.push = Some(push);
+        self
+    }
+}
+
+/// What the client remembers of its user's own messages.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnMessage {
+    pub(crate) ts: Millis,
+    pub(crate) receipt: Option<ReceiptKind>,
+    pub(crate) group_reads: u32,
+}
+
+impl Client {
+    /// Sends a message. A body whose attachment has an empty `url` needs an
+    /// upload first: the client emits [`Event::UploadRequested`] and sends
+    /// the message once the adapter reports [`Client::upload_complete`].
+    /// Ends in [`Outcome::Sent`] or [`Outcome::Failed`].
+    pub fn send(&mut self, now: Millis, msg: Outgoing) -> Result<RequestId, CommandError> {
+        self.check_body(&msg.body)?;
+        if msg.group_ack && !matches!(msg.to, Conversation::Group(_)) {
+            return Err(CommandError::InvalidArgument(
+                "group_ack is for group messages".into(),
+            ));
+        }
+        let upload = msg.body.attachment().filter(|a| a.url.is_empty()).cloned();
+        let stage = if upload.is_some() {
+            Stage::Uploading
+        } else {
+            Stage::Queued
+        };
+        let id = self.request_staged(now, stage, |id| {
+            ClientFrame::Send(Send {
+                id,
+                to: msg.to,
+                body: msg.body,
+                ext: msg.ext,
+                priority: msg.priority,
+                online_only: msg.online_only,
+                group_ack: msg.group_ack,
+                push: msg.push.map(Box::new),
+            })
+        })?;
+        if let Some(attachment) = upload {
+            self.events.push_back(Event::UploadRequested {
+                id: id.clone(),
+                attachment,
+            });
+        }
+        Ok(id)
+    }
+
+    fn check_body(&self, body: &Body) -> Result<(), CommandError> {
+        let max = self.config.max_body_bytes;
+        match body {
+            Body::Text { text } | Body::Emoji { text } if text.len() > max => {
+                Err(CommandError::TooLarge {
+                    len: text.len(),
+                    max,
+                })
+            }
+            Body::Text { text } | Body::Emoji { text } if text.is_empty() => {
+                Err(CommandError::InvalidArgument("empty text".into()))
+            }
+            Body::Location(l)
+                if !(l.lat.is_finite() && l.lng.is_finite())
+                    || l.lat.abs() > 90.0
+                    || l.lng.abs() > 180.0 =>
+            {
+                Err(CommandError::InvalidArgument(
+                    "latitude or longitude out of range".into(),
+                ))
+            }
+            Body::Command { action } if action.is_empty() => {
+                Err(CommandError::InvalidArgument("empty action".into()))
+            }
+            Body::Custom(c) if c.event.is_empty() => {
+                Err(CommandError::InvalidArgument("empty custom event".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends again a message whose send failed, with the same request id.
+    pub fn resend(&mut self, now: Millis, id: &RequestId) -> Result<RequestId, CommandError> {
+        if self.outbox.len() >= self.config.max_outbox {
+            return Err(CommandError::OutboxFull {
+                max: self.config.max_outbox,
+            });
+        }
+        let frame = self
+            .failed
+            .remove(id)
+            .ok_or_else(|| CommandError::UnknownRequest(id.clone()))?;
+        let upload = match &frame {
+            ClientFrame::Send(s) => s.body.attachment().filter(|a| a.url.is_empty()).cloned(),
+            _ => None,
+        };
+        let (stage, deadline) = match upload {
+            Some(_) => (Stage::Uploading, None),
+            None => (
+                Stage::Queued,
+                Some(now.saturating_add(self.config.request_deadline)),
+            ),
+        };
+        self.enqueue(now, id.clone(), frame, stage, deadline, false);
+        if let Some(attachment) = upload {
+            self.events.push_back(Event::UploadRequested {
+                id: id.clone(),
+                attachment,
+            });
+        }
+        Ok(id.clone())
+    }
+
+    fn uploading(&self, id: &RequestId) -> Result<(), CommandError> {
+        match self.outbox.get(id) {
+            Some(p) if p.stage == Stage::Uploading => Ok(()),
+            _ => Err(CommandError::UnknownRequest(id.clone())),
+        }
+    }
+
+    /// The adapter's upload progress for a send.
+    pub fn upload_progress(
+        &mut self,
+        id: &RequestId,
+        sent: u64,
+        total: u64,
+    ) -> Result<(), CommandError> {
+        self.uploading(id)?;
+        self.events.push_back(Event::UploadProgress {
+            id: id.clone(),
+            sent,
+            total,
+        });
+        Ok(())
+    }
+
+    /// The upload finished: `uploaded` is the attachment's metadata with its
+    /// `url`. The message goes out now (its deadline starts now).
+    pub fn upload_complete(
+        &mut self,
+        now: Millis,
+        id: &RequestId,
+        uploaded: Attachment,
+    ) -> Result<(), CommandError> {
+        self.uploading(id)?;
+        if uploaded.url.is_empty() {
+            return Err(CommandError::InvalidArgument(
+                "uploaded attachment has no url".into(),
+            ));
+        }
+        let mut frame = self
+            .outbox
+            .get(id)
+            .map(|p| p.frame.clone())
+            .ok_or_else(|| CommandError::UnknownRequest(id.clone()))?;
+        if let ClientFrame::Send(s) = &mut frame {
+            match &mut s.body {
+                Body::Image(a) | Body::File(a) | Body::Audio(a) | Body::Video(a) => **a = uploaded,
+                _ => {}
+            }
+        }
+        self.check_size(&frame)?;
+        let deadline = Some(now.saturating_add(self.config.request_deadline));
+        self.outbox.remove(id);
+        self.enqueue(now, id.clone(), frame, Stage::Queued, deadline, false);
+        Ok(())
+    }
+
+    /// The upload failed: the send fails with 424 and may be resent (which
+    /// asks for the upload again).
+    pub fn upload_failed(
+        &mut self,
+        id: &RequestId,
+        reason: impl Into<String>,
+    ) -> Result<(), CommandError> {
+        self.uploading(id)?;
+        if let Some(p) = self.outbox.remove(id) {
+            let failure = crate::frame::server::Failure {
+                id: Some(id.clone()),
+                code: crate::error::ErrorCode::UPLOAD_FAILED,
+                reason: reason.into(),
+            };
+            self.fail(failure, p);
+        }
+        Ok(())
+    }
+
+    /// The server stored a message this client sent.
+    pub(crate) fn on_sent(&mut self, now: Millis, s: Sent) {
+        let Some(p) = self.outbox.get(&s.id) else {
+            return;
+        };
+        if !matches!(p.stage, Stage::Queued | Stage::InFlight { .. }) {
+            return;
+        }
+        if let (ClientFrame::Send(send), Some(me)) = (&p.frame, self.user.clone()) {
+            let msg = Message {
+                mid: s.mid,
+                from: me.clone(),
+                to: send.to.clone(),
+                ts: s.ts,
+                req: Some(s.id.clone()),
+                body: send.body.clone(),
+                ext: send.ext.clone(),
+                priority: send.priority,
+                online_only: send.online_only,
+                group_ack: send.group_ack,
+            };
+            self.inbox.mark_seen(s.mid);
+            self.mirror.on_message(&me, &msg);
+            self.remember_own(&msg);
+            self.sent.insert(s.id.clone(), s.mid);
+        }
+        self.release_recalls(now, &s.id, s.mid);
+        self.finish(
+            &s.id.clone(),
+            Outcome::Sent {
+                id: s.id,
+                mid: s.mid,
+                ts: s.ts,
+            },
+        );
+    }
+
+    pub(crate) fn remember_own(&mut self, msg: &Message) {
+        if self.own.get(&msg.mid).is_none() {
+            self.own.insert(
+                msg.mid,
+                OwnMessage {
+                    ts: msg.ts,
+                    receipt: None,
+                    group_reads: 0,
+                },
+            );
+        }
+    }
+}

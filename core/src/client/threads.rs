@@ -1,0 +1,70 @@
+//! Threads: sub-conversations of a group, rooted at a group message.
+//! Messages in a thread are sent with [`Client::send`] to
+//! [`crate::Conversation::Thread`]; thread updates arrive as
+//! [`super::Event::Thread`].
+
+use super::{Client, CommandError};
+use crate::frame::ClientFrame;
+use crate::frame::client::{ThreadCreate, ThreadRef};
+use crate::ids::{GroupId, MessageId, RequestId, ThreadId};
+use crate::time::Millis;
+
+/// The longest thread name, in characters.
+pub const MAX_THREAD_NAME: usize = 64;
+
+impl Client {
+    /// Creates a thread from a group message; ends in
+    /// [`super::Outcome::ThreadCreated`].
+    pub fn create_thread(
+        &mut self,
+        now: Millis,
+        group: GroupId,
+        root: MessageId,
+        name: impl Into<String>,
+    ) -> Result<RequestId, CommandError> {
+        let name = name.into();
+        let chars = name.chars().count();
+        if chars == 0 || chars > MAX_THREAD_NAME {
+            return Err(CommandError::InvalidArgument(format!(
+                "thread name of {chars} characters; 1 to {MAX_THREAD_NAME} are allowed"
+            )));
+        }
+        self.request(now, |id| {
+            ClientFrame::ThreadCreate(ThreadCreate {
+                id,
+                group,
+                root,
+                name,
+            })
+        })
+    }
+
+    /// Joins a thread, to send in it.
+    pub fn join_thread(
+        &mut self,
+        now: Millis,
+        thread: ThreadId,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::ThreadJoin(ThreadRef { id, thread }))
+    }
+
+    /// Leaves a thread.
+    pub fn leave_thread(
+        &mut self,
+        now: Millis,
+        thread: ThreadId,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| ClientFrame::ThreadLeave(ThreadRef { id, thread }))
+    }
+
+    /// Destroys a thread (its owner, or the group's owner or an admin).
+    pub fn destroy_thread(
+        &mut self,
+        now: Millis,
+        thread: ThreadId,
+    ) -> Result<RequestId, CommandError> {
+        self.request(now, |id| {
+            ClientFrame::ThreadDestroy(ThreadRef { id, thread })
+        })
+    }
+}
