@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 ///
 /// The larger bodies are boxed so that a text message stays small in memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "RawBody")]
 #[non_exhaustive]
 pub enum Body {
     /// Plain text.
@@ -83,6 +83,144 @@ impl Body {
     /// conversation's unread count (commands do not).
     pub fn counts_unread(&self) -> bool {
         !matches!(self, Body::Command { .. })
+    }
+}
+
+/// The body's wire type, read first when decoding.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BodyKind {
+    Text,
+    Emoji,
+    Face,
+    Image,
+    File,
+    Audio,
+    Video,
+    Location,
+    Command,
+    Custom,
+}
+
+/// Deserializes a present field, refusing `null` (absent is `None` by
+/// `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Every body field flat, so that decoding a body is one pass with no
+/// buffering (serde's internally tagged enums buffer the whole object).
+#[derive(Deserialize)]
+struct RawBody {
+    #[serde(rename = "type")]
+    kind: BodyKind,
+    #[serde(default, deserialize_with = "present")]
+    text: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    index: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    url: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    size: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    mime: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    width: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    height: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    duration_ms: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    thumbnail: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    lat: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    lng: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    address: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    action: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    event: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "present")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    extension: Option<String>,
+}
+
+/// A required field of a body type that was absent.
+#[derive(Debug)]
+pub struct MissingField(&'static str);
+
+impl std::fmt::Display for MissingField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "missing field `{}`", self.0)
+    }
+}
+
+fn required<T>(v: Option<T>, name: &'static str) -> Result<T, MissingField> {
+    v.ok_or(MissingField(name))
+}
+
+impl RawBody {
+    fn attachment(self) -> Result<Box<Attachment>, MissingField> {
+        Ok(Box::new(Attachment {
+            url: required(self.url, "url")?,
+            name: required(self.name, "name")?,
+            size: required(self.size, "size")?,
+            mime: self.mime,
+            width: self.width,
+            height: self.height,
+            duration_ms: self.duration_ms,
+            thumbnail: self.thumbnail,
+        }))
+    }
+}
+
+impl TryFrom<RawBody> for Body {
+    type Error = MissingField;
+
+    fn try_from(raw: RawBody) -> Result<Body, MissingField> {
+        Ok(match raw.kind {
+            BodyKind::Text => Body::Text {
+                text: required(raw.text, "text")?,
+            },
+            BodyKind::Emoji => Body::Emoji {
+                text: required(raw.text, "text")?,
+            },
+            BodyKind::Face => Body::Face {
+                index: required(raw.index, "index")?,
+                data: raw.data.unwrap_or_default(),
+            },
+            BodyKind::Image => Body::Image(raw.attachment()?),
+            BodyKind::File => Body::File(raw.attachment()?),
+            BodyKind::Audio => Body::Audio(raw.attachment()?),
+            BodyKind::Video => Body::Video(raw.attachment()?),
+            BodyKind::Location => Body::Location(Box::new(Location {
+                lat: required(raw.lat, "lat")?,
+                lng: required(raw.lng, "lng")?,
+                address: raw.address.unwrap_or_default(),
+                name: raw.name.unwrap_or_default(),
+            })),
+            BodyKind::Command => Body::Command {
+                action: required(raw.action, "action")?,
+            },
+            BodyKind::Custom => Body::Custom(Box::new(Custom {
+                event: required(raw.event, "event")?,
+                params: raw.params.unwrap_or_default(),
+                data: raw.data.unwrap_or_default(),
+                description: raw.description.unwrap_or_default(),
+                extension: raw.extension.unwrap_or_default(),
+            })),
+        })
     }
 }
 

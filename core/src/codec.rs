@@ -61,13 +61,34 @@ enum IdField<'a> {
     Other(serde::de::IgnoredAny),
 }
 
-impl IdField<'_> {
-    fn request_id(&self) -> Option<RequestId> {
-        match self {
-            IdField::Str(s) => RequestId::new(s.as_ref()).ok(),
-            IdField::Other(_) => None,
-        }
+/// Reads the head of a frame whose type is not at its start.
+fn head(json: &[u8]) -> Result<Head<'_>, DecodeError> {
+    serde_json::from_slice(json).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => DecodeError::NoType,
+        _ => syntax(&e),
+    })
+}
+
+/// The request id of a bad frame, when it has a valid one (error path only).
+fn request_id(json: &[u8]) -> Option<RequestId> {
+    match serde_json::from_slice::<Head<'_>>(json).ok()?.id? {
+        IdField::Str(s) => RequestId::new(s.as_ref()).ok(),
+        IdField::Other(_) => None,
     }
+}
+
+/// The type of a frame that starts exactly with `{"type":"NAME"` where NAME
+/// is lower-case letters and underscores; `None` for any other start.
+fn canonical_kind(json: &[u8]) -> Option<&str> {
+    const START: &[u8] = br#"{"type":""#;
+    let rest = json.strip_prefix(START)?;
+    let len = rest
+        .iter()
+        .position(|b| !(b.is_ascii_lowercase() || *b == b'_'))?;
+    if rest.get(len) != Some(&b'"') || len == 0 {
+        return None;
+    }
+    std::str::from_utf8(&rest[..len]).ok()
 }
 
 fn syntax(e: &serde_json::Error) -> DecodeError {
@@ -121,18 +142,19 @@ impl Codec {
                 valid_up_to: e.valid_up_to(),
             });
         }
-        let head: Head<'_> = serde_json::from_slice(json).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => DecodeError::NoType,
-            _ => syntax(&e),
-        })?;
-        let id = || head.id.as_ref().and_then(IdField::request_id);
-        match F::decode_kind(&head.kind, json) {
-            None => Err(crate::frame::unknown(&head.kind, id())),
+        // Fast path: frames written by this crate (and most others) start
+        // with `{"type":"...` and need no separate pass to find their type.
+        let kind = match canonical_kind(json) {
+            Some(kind) => Cow::Borrowed(kind),
+            None => head(json)?.kind,
+        };
+        match F::decode_kind(&kind, json) {
+            None => Err(crate::frame::unknown(&kind, request_id(json))),
             Some(Ok(frame)) => Ok(frame),
             Some(Err((kind, e))) => Err(match e.classify() {
                 serde_json::error::Category::Data => DecodeError::Invalid {
                     kind,
-                    id: id(),
+                    id: request_id(json),
                     reason: e.to_string(),
                 },
                 _ => syntax(&e),

@@ -209,7 +209,8 @@ impl Client {
     }
 
     /// The instant at which [`Client::handle_timeout`] must next be called.
-    /// O(1) in the number of conversations and requests.
+    /// Independent of the number of conversations; logarithmic in the number
+    /// of waiting requests.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
         [
@@ -224,10 +225,11 @@ impl Client {
     }
 
     /// Decodes one frame of JSON from the server and handles it. A malformed
-    /// frame is returned as an error and changes nothing; the connection may
-    /// go on.
+    /// frame (or one over the frame limit: the config's until `welcome`
+    /// announces the server's) is returned as an error and changes nothing;
+    /// the connection may go on.
     pub fn handle_bytes(&mut self, now: Millis, json: &[u8]) -> Result<(), DecodeError> {
-        let frame: ServerFrame = Codec::new(crate::codec::MAX_FRAME_LIMIT).decode(json)?;
+        let frame: ServerFrame = Codec::new(self.max_frame).decode(json)?;
         self.handle_frame(now, frame);
         Ok(())
     }
