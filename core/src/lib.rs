@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
+mod bounded;
 pub mod client;
 pub mod codec;
 pub mod emoji;
@@ -31,6 +32,7 @@ pub mod error;
 pub mod frame;
 pub mod ids;
 pub mod message;
+pub mod server;
 pub mod time;
 
 /// The README's examples, compiled and run as doctests.

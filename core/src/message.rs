@@ -27,6 +27,15 @@ pub enum Conversation {
 }
 
 impl Conversation {
+    /// The conversation a message from `from` to `to` belongs to, as seen by
+    /// `me`: for one-to-one messages, the other user.
+    pub fn seen_by(me: &UserId, from: &UserId, to: &Conversation) -> Conversation {
+        match to {
+            Conversation::Single(_) if from != me => Conversation::Single(from.clone()),
+            other => other.clone(),
+        }
+    }
+
     /// The wire name of the chat type.
     pub fn chat(&self) -> &'static str {
         match self {

@@ -19,14 +19,6 @@ use crate::message::{Conversation, Entry, Message, Tombstone};
 use crate::time::Millis;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The conversation a message belongs to, seen by `me`.
-pub(crate) fn conversation_of(me: &UserId, from: &UserId, to: &Conversation) -> Conversation {
-    match to {
-        Conversation::Single(_) if from != me => Conversation::Single(from.clone()),
-        other => other.clone(),
-    }
-}
-
 /// One conversation of the mirror.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ConvState {
@@ -95,7 +87,7 @@ impl Mirror {
         if msg.online_only || matches!(msg.to, Conversation::Room(_)) {
             return;
         }
-        let conv = conversation_of(me, &msg.from, &msg.to);
+        let conv = Conversation::seen_by(me, &msg.from, &msg.to);
         let state = self.convs.entry(conv).or_default();
         let counts = &msg.from != me
             && msg.body.counts_unread()
@@ -109,7 +101,7 @@ impl Mirror {
     /// A message was recalled: it leaves unread, and a last message becomes
     /// its tombstone.
     pub(crate) fn on_recalled(&mut self, me: &UserId, r: &Recalled) {
-        let conv = conversation_of(me, &r.from, &r.to);
+        let conv = Conversation::seen_by(me, &r.from, &r.to);
         let Some(state) = self.convs.get_mut(&conv) else {
             return;
         };

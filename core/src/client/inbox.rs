@@ -1,7 +1,7 @@
 //! Receiving side of the inbox: in-order processing by `seq`, gap holding,
 //! duplicate detection, and the cumulative ack schedule.
 
-use super::bounded::BoundedMap;
+use crate::bounded::BoundedMap;
 use crate::frame::ServerFrame;
 use crate::ids::{MessageId, Seq};
 use crate::time::Millis;

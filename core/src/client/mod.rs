@@ -58,7 +58,6 @@
 //! # }
 //! ```
 
-mod bounded;
 mod config;
 mod conversations;
 mod event;
@@ -81,13 +80,13 @@ pub use recall::RecallTarget;
 pub use send::Outgoing;
 pub use snapshot::{RestoreError, Snapshot};
 
+use crate::bounded::BoundedMap;
 use crate::codec::Codec;
 use crate::error::{DecodeError, ErrorCode};
 use crate::frame::server::Failure;
 use crate::frame::{ClientFrame, ServerFrame};
 use crate::ids::{RequestId, UserId};
 use crate::time::Millis;
-use bounded::BoundedMap;
 use inbox::Inbox;
 use outbox::{Backoff, Outbox, Stage};
 use request_ids::RequestIds;

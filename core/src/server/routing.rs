@@ -1,0 +1,92 @@
+//! Sending: rules, storage, fan-out to inboxes and online devices, chat
+//! rooms and online-only messages, and offline push.
+
+use super::records::{Answer, Record};
+use super::{Fail, PushNotice, Server, ServerEvent};
+use crate::frame::ServerFrame;
+use crate::frame::client::Send;
+use crate::frame::server::Delivery;
+use crate::ids::{MessageId, UserId};
+use crate::message::{Conversation, Message};
+use crate::time::Millis;
+
+impl Server {
+    pub(crate) fn on_send(
+        &mut self,
+        now: Millis,
+        user: &UserId,
+        s: Send,
+    ) -> Result<Option<ServerFrame>, Fail> {
+        self.check_send(now, user, &s)?;
+        let mid = MessageId(self.state.next_mid);
+        let msg = Message {
+            mid,
+            from: user.clone(),
+            to: s.to,
+            ts: now,
+            req: Some(s.id.clone()),
+            body: s.body,
+            ext: s.ext,
+            priority: s.priority,
+            online_only: s.online_only,
+            group_ack: s.group_ack,
+        };
+        let ephemeral = msg.online_only || matches!(msg.to, Conversation::Room(_));
+        let answer = Answer::Sent { mid, ts: now };
+        // The answer is recorded first: it also reserves the message id.
+        let frame = self.answered(user, &s.id, answer)?;
+        if !msg.online_only {
+            self.commit(Record::Stored {
+                msg: Box::new(msg.clone()),
+            });
+        }
+        if ephemeral {
+            self.deliver_ephemeral(&msg);
+        } else {
+            self.push_offline(&msg, s.push.as_deref());
+        }
+        Ok(frame)
+    }
+
+    /// Online-only and chat room messages: to the devices online now.
+    fn deliver_ephemeral(&mut self, msg: &Message) {
+        let users: Vec<UserId> = match &msg.to {
+            Conversation::Room(g) => self
+                .state
+                .groups
+                .get(g)
+                .map(|g| g.members.keys().cloned().collect())
+                .unwrap_or_default(),
+            _ => self.state.recipients(msg),
+        };
+        let frame = ServerFrame::Msg(Delivery {
+            seq: None,
+            msg: msg.clone(),
+        });
+        for user in users {
+            self.send_to_user(&user, &frame);
+        }
+    }
+
+    /// A push notice for every recipient with no connected device.
+    fn push_offline(&mut self, msg: &Message, push: Option<&crate::message::PushInfo>) {
+        if !self.config.push || push.is_some_and(|p| p.disable) {
+            return;
+        }
+        for user in self.state.recipients(msg) {
+            if user == msg.from || self.is_online(&user) {
+                continue;
+            }
+            self.events.push_back(ServerEvent::Push(PushNotice {
+                conv: Conversation::seen_by(&user, &msg.from, &msg.to),
+                user,
+                from: msg.from.clone(),
+                mid: msg.mid,
+                title: push.and_then(|p| p.title.clone()),
+                description: push.and_then(|p| p.description.clone()),
+                extension: push.map(|p| p.extension.clone()).unwrap_or_default(),
+                ignore_badge: push.is_some_and(|p| p.ignore_badge),
+            }));
+        }
+    }
+}

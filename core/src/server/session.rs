@@ -1,0 +1,286 @@
+//! Sessions: the hello, token checks, the welcome and replay, keep-alive and
+//! token expiry timers.
+
+use super::records::{Answer, Record};
+use super::state::InboxEvent;
+use super::token::{self, TokenError};
+use super::{CloseReason, ConnectionId, Fail, Server, ServerEvent};
+use crate::error::ErrorCode;
+use crate::frame::ServerFrame;
+use crate::frame::client::Hello;
+use crate::frame::server::{
+    ConvDeleted, ConvReadNotice, Delivery, ReadCount, ReadSummary, Recalled, ReceiptNotice, Refuse,
+    ThreadNotice, Welcome,
+};
+use crate::ids::{RequestId, Seq, UserId};
+use crate::time::Millis;
+use std::time::Duration;
+
+/// The protocol versions this server speaks.
+pub const VERSIONS: &[u16] = &[1];
+
+/// An authenticated connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub(crate) user: UserId,
+    pub(crate) token_expires: Millis,
+    pub(crate) warned: bool,
+}
+
+impl Server {
+    fn refuse(&mut self, conn: ConnectionId, code: ErrorCode, reason: String) {
+        self.transmit(
+            conn,
+            ServerFrame::Refuse(Refuse {
+                code,
+                reason,
+                versions: VERSIONS.to_vec(),
+            }),
+        );
+        self.events.push_back(ServerEvent::Close {
+            conn,
+            reason: CloseReason::Refused,
+        });
+    }
+
+    pub(crate) fn on_hello(&mut self, now: Millis, conn: ConnectionId, hello: Hello) {
+        let Some(version) = hello
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| VERSIONS.contains(v))
+            .max()
+        else {
+            let reason = format!("no common protocol version; this server speaks {VERSIONS:?}");
+            return self.refuse(conn, ErrorCode::UNSUPPORTED_VERSION, reason);
+        };
+        let (user, expires) = match token::verify(&self.config.secret, &hello.token, now) {
+            Ok(ok) => ok,
+            Err(TokenError::Expired(at)) => {
+                return self.refuse(
+                    conn,
+                    ErrorCode::TOKEN_EXPIRED,
+                    format!("token expired at {}", at.0),
+                );
+            }
+            Err(e) => return self.refuse(conn, ErrorCode::UNAUTHORIZED, e.to_string()),
+        };
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.session = Some(Session {
+                user: user.clone(),
+                token_expires: expires,
+                warned: false,
+            });
+        }
+        self.online.entry(user.clone()).or_default().insert(conn);
+        let (seq, oldest) = self
+            .state
+            .users
+            .get(&user)
+            .map_or((Seq::ZERO, Seq(1)), |u| (u.last_seq, u.oldest()));
+        self.transmit(
+            conn,
+            ServerFrame::Welcome(Welcome {
+                version,
+                user: user.clone(),
+                device: hello.device,
+                seq,
+                oldest,
+                ping_ms: self.config.ping_ms,
+                max_frame: u32::try_from(self.config.max_frame).unwrap_or(u32::MAX),
+                time: now,
+                token_expires: expires,
+            }),
+        );
+        self.replay(conn, &user, hello.last_seq);
+        self.send_summary(conn, &user);
+        self.rearm(conn);
+    }
+
+    /// Sends the inbox after `after`, in order.
+    fn replay(&mut self, conn: ConnectionId, user: &UserId, after: Seq) {
+        let seqs: Vec<Seq> = self
+            .state
+            .users
+            .get(user)
+            .map(|u| {
+                u.inbox
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .filter(|s| *s > after)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for seq in seqs {
+            if let Some(frame) = self.inbox_frame(user, seq) {
+                self.transmit(conn, frame);
+            }
+        }
+    }
+
+    /// The read summary of counts changed since the last one.
+    fn send_summary(&mut self, conn: ConnectionId, user: &UserId) {
+        let Some(pending) = self
+            .state
+            .users
+            .get(user)
+            .map(|u| u.summary.clone())
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let items = pending
+            .iter()
+            .map(|mid| ReadCount {
+                mid: *mid,
+                count: u32::try_from(self.state.reads.get(mid).map_or(0, Vec::len))
+                    .unwrap_or(u32::MAX),
+            })
+            .collect();
+        self.transmit(conn, ServerFrame::ReadSummary(ReadSummary { items }));
+        self.commit(Record::SummarySent { user: user.clone() });
+    }
+
+    /// The frame of one inbox event.
+    pub(crate) fn inbox_frame(&self, user: &UserId, seq: Seq) -> Option<ServerFrame> {
+        let u = self.state.users.get(user)?;
+        let first = u.inbox.front()?.0;
+        let (_, event) = u
+            .inbox
+            .get(usize::try_from(seq.0.checked_sub(first.0)?).ok()?)?;
+        let seq = Some(seq);
+        Some(match event {
+            InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {
+                seq,
+                msg: self.state.messages.get(mid)?.msg.clone(),
+            }),
+            InboxEvent::Recalled { mid, by, ts } => {
+                let m = &self.state.messages.get(mid)?.msg;
+                ServerFrame::Recalled(Recalled {
+                    seq,
+                    mid: *mid,
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                    by: by.clone(),
+                    ts: *ts,
+                })
+            }
+            InboxEvent::Receipt { kind, mid, by, ts } => ServerFrame::Receipt(ReceiptNotice {
+                seq,
+                kind: *kind,
+                mid: *mid,
+                by: by.clone(),
+                ts: *ts,
+            }),
+            InboxEvent::ConvRead(n) => ServerFrame::ConvRead(ConvReadNotice {
+                seq,
+                ..(**n).clone()
+            }),
+            InboxEvent::ConvDeleted { conv, history } => ServerFrame::ConvDeleted(ConvDeleted {
+                seq,
+                conv: conv.clone(),
+                history: *history,
+            }),
+            InboxEvent::Thread { op, by, mid, info } => ServerFrame::Thread(ThreadNotice {
+                seq,
+                op: *op,
+                by: by.clone(),
+                mid: *mid,
+                info: (**info).clone(),
+            }),
+            InboxEvent::Tip(tip) => ServerFrame::GroupTip(crate::frame::group::GroupTip {
+                seq,
+                ..(**tip).clone()
+            }),
+            InboxEvent::System(n) => ServerFrame::System(crate::frame::group::SystemNotice {
+                seq,
+                ..(**n).clone()
+            }),
+        })
+    }
+
+    /// Re-arms a connection's one timer: the earliest of its idle deadline,
+    /// its token warning and its token expiry.
+    pub(crate) fn rearm(&mut self, conn: ConnectionId) {
+        let idle = Duration::from_millis(2 * u64::from(self.config.ping_ms));
+        let warning = self.config.token_warning;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if let Some(w) = c.wake.take() {
+            self.timers.remove(&(w, conn));
+        }
+        let mut wake = c.last_heard.saturating_add(idle);
+        if let Some(s) = &c.session {
+            let warn_at = Millis(s.token_expires.0.saturating_sub(warning.as_millis() as u64));
+            let next = if s.warned { s.token_expires } else { warn_at };
+            wake = wake.min(next);
+        }
+        c.wake = Some(wake);
+        self.timers.insert((wake, conn));
+    }
+
+    pub(crate) fn session_timer(&mut self, now: Millis, conn: ConnectionId) {
+        let idle = Duration::from_millis(2 * u64::from(self.config.ping_ms));
+        let warning = self.config.token_warning;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.last_heard.saturating_add(idle) <= now {
+            self.events.push_back(ServerEvent::Close {
+                conn,
+                reason: CloseReason::Idle,
+            });
+            return self.handle_disconnect(now, conn);
+        }
+        if let Some(s) = &mut c.session {
+            if s.token_expires <= now {
+                let reason = format!("token expired at {}", s.token_expires.0);
+                self.send_error(conn, None, ErrorCode::TOKEN_EXPIRED, reason);
+                self.events.push_back(ServerEvent::Close {
+                    conn,
+                    reason: CloseReason::TokenExpired,
+                });
+                return self.handle_disconnect(now, conn);
+            }
+            if !s.warned
+                && Millis(s.token_expires.0.saturating_sub(warning.as_millis() as u64)) <= now
+            {
+                s.warned = true;
+                let expires = s.token_expires;
+                self.transmit(
+                    conn,
+                    ServerFrame::TokenExpiring(crate::frame::server::TokenExpiring { expires }),
+                );
+            }
+        }
+        self.rearm(conn);
+    }
+
+    pub(crate) fn on_token(
+        &mut self,
+        now: Millis,
+        conn: ConnectionId,
+        user: &UserId,
+        id: &RequestId,
+        token: &str,
+    ) -> Result<Option<ServerFrame>, Fail> {
+        let (who, expires) =
+            token::verify(&self.config.secret, token, now).map_err(|e| match e {
+                TokenError::Expired(_) => (ErrorCode::TOKEN_EXPIRED, e.to_string()),
+                _ => (ErrorCode::UNAUTHORIZED, e.to_string()),
+            })?;
+        if &who != user {
+            return super::fail(ErrorCode::UNAUTHORIZED, "the token names another user");
+        }
+        if let Some(s) = self.conns.get_mut(&conn).and_then(|c| c.session.as_mut()) {
+            s.token_expires = expires;
+            s.warned = false;
+        }
+        self.rearm(conn);
+        Ok(Some(super::answer_frame(
+            id.clone(),
+            Answer::Ok { pending: false },
+        )))
+    }
+}
