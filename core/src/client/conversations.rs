@@ -9,11 +9,13 @@
 //! when it reflects exactly the inbox position this client has processed;
 //! if the server then counts messages the client never received (an inbox
 //! that overflowed), they are kept as a number (`extra`) until the next read.
+//! History pages never change the list: like the server's, it follows the
+//! inbox alone, so the two cannot disagree.
 
 use super::{Client, CommandError};
 use crate::frame::ClientFrame;
 use crate::frame::client::{ConvDelete, ConvListQuery, ConvRef};
-use crate::frame::server::{ConvList, ConvProfile, ConversationInfo, HistoryPage, Recalled};
+use crate::frame::server::{ConvList, ConvProfile, ConversationInfo, Recalled};
 use crate::ids::{MessageId, RequestId, Seq, UserId};
 use crate::message::{Conversation, Entry, Message, Tombstone};
 use crate::time::Millis;
@@ -152,20 +154,6 @@ impl Mirror {
         self.convs.remove(conv);
     }
 
-    /// A history page: newer entries and tombstones correct the mirror.
-    /// Unread counts are never raised by history (R12).
-    pub(crate) fn on_history(&mut self, page: &HistoryPage) {
-        let Some(state) = self.convs.get_mut(&page.conv) else {
-            return;
-        };
-        for entry in &page.entries {
-            if let Entry::Tombstone(t) = entry {
-                state.unread.remove(&t.mid);
-            }
-            state.offer_last(entry.clone());
-        }
-    }
-
     /// A list or profile answer reflecting inbox position `seq`.
     pub(crate) fn on_snapshot(&mut self, processed: Seq, seq: Seq, items: &[ConversationInfo]) {
         if processed != seq {
@@ -238,23 +226,19 @@ impl Client {
         self.request(now, |id| ClientFrame::ConvProfile(ConvRef { id, conv }))
     }
 
-    /// Deletes a conversation from this user's list (at once locally), and
-    /// with `history` the user's view of its stored history.
+    /// Deletes a conversation from this user's list, and with `history` the
+    /// user's view of its stored history. The local list follows when the
+    /// server's `conv_deleted` notice arrives (on every device alike), so it
+    /// never shows a deletion the server did not make.
     pub fn delete_conversation(
         &mut self,
         now: Millis,
         conv: Conversation,
         history: bool,
     ) -> Result<RequestId, CommandError> {
-        let id = self.request(now, |id| {
-            ClientFrame::ConvDelete(ConvDelete {
-                id,
-                conv: conv.clone(),
-                history,
-            })
-        })?;
-        self.mirror.on_deleted(&conv);
-        Ok(id)
+        self.request(now, |id| {
+            ClientFrame::ConvDelete(ConvDelete { id, conv, history })
+        })
     }
 
     pub(crate) fn on_conv_list(&mut self, list: &ConvList) {

@@ -29,6 +29,8 @@ pub(crate) struct Inbox {
     max_held: usize,
     ack_at: Option<Millis>,
     gap_deadline: Option<Millis>,
+    /// The newest position the server is known to hold.
+    known: Seq,
     /// Message ids already reported, for duplicate detection.
     seen: BoundedMap<MessageId, ()>,
 }
@@ -42,6 +44,7 @@ impl Inbox {
             max_held,
             ack_at: None,
             gap_deadline: None,
+            known: processed,
             seen: BoundedMap::new(memory),
         }
     }
@@ -63,16 +66,30 @@ impl Inbox {
         if self.held.len() < self.max_held || self.held.contains_key(&seq) {
             self.held.insert(seq, frame);
         }
-        if self.gap_deadline.is_none() {
-            self.gap_deadline = Some(now.saturating_add(gap_timeout));
-        }
+        self.note_newest(now, seq, gap_timeout);
         Arrival::Held
     }
 
+    /// The server holds events up to `seq` (from a held event, `welcome` or
+    /// `pong`): if some are missing, the gap timer starts.
+    pub(crate) fn note_newest(&mut self, now: Millis, seq: Seq, gap_timeout: Duration) {
+        self.known = self.known.max(seq);
+        if self.processed < self.known && self.gap_deadline.is_none() {
+            self.gap_deadline = Some(now.saturating_add(gap_timeout));
+        }
+    }
+
     /// Records `seq` processed and schedules the ack; returns whether the
-    /// ack is due at once.
-    pub(crate) fn processed(&mut self, now: Millis, seq: Seq, delay: Duration, every: u64) -> bool {
+    /// ack is due at once. Progress restarts the gap timer: it measures time
+    /// without progress, so a long replay is not mistaken for a gap.
+    pub(crate) fn processed(&mut self, now: Millis, seq: Seq, policy: &super::Config) -> bool {
         self.processed = seq;
+        self.gap_deadline = if self.processed >= self.known && self.held.is_empty() {
+            None
+        } else {
+            Some(now.saturating_add(policy.gap_timeout))
+        };
+        let (delay, every) = (policy.ack_delay, policy.ack_every);
         if self.ack_at.is_none() {
             self.ack_at = Some(now.saturating_add(delay));
         }
@@ -82,11 +99,7 @@ impl Inbox {
     /// The held event that is next, if the gap before it has filled.
     pub(crate) fn take_ready(&mut self) -> Option<ServerFrame> {
         let next = self.processed.next();
-        let frame = self.held.remove(&next)?;
-        if self.held.is_empty() {
-            self.gap_deadline = None;
-        }
-        Some(frame)
+        self.held.remove(&next)
     }
 
     /// The ack to send now, if anything is unacknowledged.
@@ -102,9 +115,14 @@ impl Inbox {
     /// held events will be replayed.
     pub(crate) fn reset_session(&mut self) {
         self.acked = self.processed;
+        self.known = self.processed;
         self.held.clear();
         self.ack_at = None;
         self.gap_deadline = None;
+    }
+
+    pub(crate) fn clear_ack_timer(&mut self) {
+        self.ack_at = None;
     }
 
     pub(crate) fn ack_due(&self) -> Option<Millis> {
@@ -122,11 +140,6 @@ impl Inbox {
         }
         self.seen.insert(mid, ());
         false
-    }
-
-    /// Records `mid` as reported.
-    pub(crate) fn mark_seen(&mut self, mid: MessageId) {
-        self.seen.insert(mid, ());
     }
 }
 
@@ -156,10 +169,7 @@ impl Client {
 
     fn process(&mut self, now: Millis, seq: Seq, frame: ServerFrame) {
         self.notice(now, frame);
-        if self
-            .inbox
-            .processed(now, seq, self.config.ack_delay, self.config.ack_every)
-        {
+        if self.inbox.processed(now, seq, &self.config) {
             self.flush_ack_if_due(now, true);
         }
     }
@@ -168,6 +178,8 @@ impl Client {
     /// unacknowledged).
     pub(crate) fn flush_ack_if_due(&mut self, now: Millis, force: bool) {
         if !self.conn.is_ready() {
+            // The next hello's last_seq acknowledges everything processed.
+            self.inbox.clear_ack_timer();
             return;
         }
         let due = force || self.inbox.ack_due().is_some_and(|t| t <= now);
@@ -228,6 +240,10 @@ impl Client {
                     },
                 );
                 self.release_recalls(now, &req, msg.mid);
+                return;
+            }
+            if msg.req.as_ref().and_then(|r| self.sent.get(r)) == Some(&msg.mid) {
+                // This device's own send, already answered by `sent`.
                 return;
             }
         } else if self.config.auto_delivered {

@@ -239,12 +239,24 @@ impl Client {
             return;
         }
         self.conn.heard(now);
+        if !self.conn.is_ready()
+            && !matches!(frame, ServerFrame::Welcome(_) | ServerFrame::Refuse(_))
+        {
+            // Before welcome nothing else is valid: a frame here means the
+            // welcome was lost, and the handshake timeout will reconnect.
+            return;
+        }
         if let Some(seq) = frame.seq() {
             self.arrive(now, seq, frame);
             return;
         }
         match frame {
             ServerFrame::Welcome(w) => self.on_welcome(now, w),
+            ServerFrame::Pong(p) => {
+                if let Some(seq) = p.seq {
+                    self.inbox.note_newest(now, seq, self.config.gap_timeout);
+                }
+            }
             ServerFrame::Refuse(r) => self.on_refuse(r),
             ServerFrame::TokenExpiring(t) => self.events.push_back(Event::TokenExpiring(t.expires)),
             ServerFrame::Sent(s) => self.on_sent(now, s),
@@ -257,12 +269,7 @@ impl Client {
             ),
             ServerFrame::Error(e) => self.on_error(e),
             ServerFrame::ReadBy(f) => self.finish(&f.id.clone(), Outcome::ReadBy(f)),
-            ServerFrame::History(f) => {
-                if self.outbox.contains(&f.id) {
-                    self.mirror.on_history(&f);
-                }
-                self.finish(&f.id.clone(), Outcome::History(f));
-            }
+            ServerFrame::History(f) => self.finish(&f.id.clone(), Outcome::History(f)),
             ServerFrame::ConvList(f) => {
                 if self.outbox.contains(&f.id) {
                     self.on_conv_list(&f);

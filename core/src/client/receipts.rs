@@ -47,26 +47,18 @@ impl Client {
         self.request(now, |id| ClientFrame::Receipt(Receipt { id, kind, mid }))
     }
 
-    /// Marks a conversation read up to its newest message known here: the
-    /// local unread count becomes 0 at once, every device of the user
-    /// follows, and the peer is told.
+    /// Marks a conversation read up to its newest message known here. The
+    /// unread count becomes 0 on every device of the user, this one included,
+    /// when the server's `conv_read` notice arrives (a round trip), so the
+    /// local count never shows a read the server did not record; the peer is
+    /// told too.
     pub fn mark_conversation_read(
         &mut self,
         now: Millis,
         conv: Conversation,
     ) -> Result<RequestId, CommandError> {
         let upto = self.mirror.newest(&conv);
-        let id = self.request(now, |id| {
-            ClientFrame::ConvRead(ConvRead {
-                id,
-                conv: conv.clone(),
-                upto,
-            })
-        })?;
-        if upto.is_some() {
-            self.mirror.on_read(&conv, upto);
-        }
-        Ok(id)
+        self.request(now, |id| ClientFrame::ConvRead(ConvRead { id, conv, upto }))
     }
 
     /// Sends a group read ack for a message sent with `group_ack`.

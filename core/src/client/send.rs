@@ -257,7 +257,8 @@ impl Client {
         Ok(())
     }
 
-    /// The server stored a message this client sent.
+    /// The server stored a message this client sent. The conversation list
+    /// follows when the sender's copy arrives in inbox order.
     pub(crate) fn on_sent(&mut self, now: Millis, s: Sent) {
         let Some(p) = self.outbox.get(&s.id) else {
             return;
@@ -265,22 +266,15 @@ impl Client {
         if !matches!(p.stage, Stage::Queued | Stage::InFlight { .. }) {
             return;
         }
-        if let (ClientFrame::Send(send), Some(me)) = (&p.frame, self.user.clone()) {
-            let msg = Message {
-                mid: s.mid,
-                from: me.clone(),
-                to: send.to.clone(),
-                ts: s.ts,
-                req: Some(s.id.clone()),
-                body: send.body.clone(),
-                ext: send.ext.clone(),
-                priority: send.priority,
-                online_only: send.online_only,
-                group_ack: send.group_ack,
-            };
-            self.inbox.mark_seen(s.mid);
-            self.mirror.on_message(&me, &msg);
-            self.remember_own(&msg);
+        if matches!(p.frame, ClientFrame::Send(_)) {
+            self.own.insert(
+                s.mid,
+                OwnMessage {
+                    ts: s.ts,
+                    receipt: None,
+                    group_reads: 0,
+                },
+            );
             self.sent.insert(s.id.clone(), s.mid);
         }
         self.release_recalls(now, &s.id, s.mid);

@@ -138,6 +138,7 @@ impl Client {
             // The lost events will never come: continue from the oldest held.
             self.inbox.processed = to;
         }
+        self.inbox.note_newest(now, w.seq, self.config.gap_timeout);
         let backoff = self.backoff();
         for frame in self.outbox.start_session(now, &backoff) {
             self.transmit(now, frame);

@@ -28,7 +28,7 @@ pub struct Hello {
     pub agent: Option<String>,
 }
 
-/// A keep-alive probe (`ping`) or its answer (`pong`), echoing `nonce`.
+/// A keep-alive probe; the `pong` answer echoes `nonce`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heartbeat {
     /// Any number; a `pong` echoes the `ping`'s.

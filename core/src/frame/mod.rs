@@ -136,7 +136,7 @@ frame_set! {
         /// Refuses the hello.
         "refuse" => Refuse(Refuse),
         /// Answers a ping.
-        "pong" => Pong(Heartbeat),
+        "pong" => Pong(Pong),
         /// A send succeeded.
         "sent" => Sent(Sent),
         /// A request succeeded.

@@ -15,6 +15,18 @@ use crate::message::{Conversation, Entry, Message};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
+/// The answer to a `ping`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pong {
+    /// The ping's `nonce`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<u64>,
+    /// Once the session is open: the user's newest inbox position, so that a
+    /// client notices events lost at the tail of its inbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+}
+
 /// Accepts a `hello`: the session is open.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Welcome {

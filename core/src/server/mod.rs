@@ -211,6 +211,59 @@ impl Server {
         self.sorted_conversations(user)
     }
 
+    /// A stored message (a tombstone once recalled); `None` for unknown and
+    /// online-only messages, which are never stored.
+    pub fn stored(&self, mid: crate::ids::MessageId) -> Option<crate::message::Entry> {
+        self.state.messages.get(&mid).map(state::Stored::entry)
+    }
+
+    /// Every event still in a user's inbox, oldest first, as the frames a
+    /// replay would send.
+    pub fn inbox(&self, user: &UserId) -> Vec<ServerFrame> {
+        let Some(u) = self.state.users.get(user) else {
+            return Vec::new();
+        };
+        u.inbox
+            .iter()
+            .filter_map(|(seq, _)| self.inbox_frame(user, *seq))
+            .collect()
+    }
+
+    /// Whether `user` is a member of the group or room now.
+    pub fn is_member(&self, group: &crate::ids::GroupId, user: &UserId) -> bool {
+        self.state
+            .groups
+            .get(group)
+            .is_some_and(|g| g.role(user).is_some())
+    }
+
+    /// The members of a group or room now.
+    pub fn members(&self, group: &crate::ids::GroupId) -> Vec<UserId> {
+        self.state
+            .groups
+            .get(group)
+            .map(|g| g.members.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The members of a thread now.
+    pub fn thread_members(&self, thread: &crate::ids::ThreadId) -> Vec<UserId> {
+        self.state
+            .threads
+            .get(thread)
+            .map(|t| t.members.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The distinct readers who sent a group read ack for `mid`.
+    pub fn group_readers(&self, mid: crate::ids::MessageId) -> Vec<UserId> {
+        self.state
+            .reads
+            .get(&mid)
+            .map(|r| r.iter().map(|r| r.user.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// A new transport is up.
     pub fn handle_connect(&mut self, now: Millis, conn: ConnectionId) {
         self.conns.insert(
@@ -273,7 +326,16 @@ impl Server {
         let session = c.session.clone();
         self.heard(now, conn);
         match (session, frame) {
-            (_, ClientFrame::Ping(p)) => self.transmit(conn, ServerFrame::Pong(p)),
+            (s, ClientFrame::Ping(p)) => {
+                let seq = s.map(|s| self.inbox_seq(&s.user));
+                self.transmit(
+                    conn,
+                    ServerFrame::Pong(crate::frame::server::Pong {
+                        nonce: p.nonce,
+                        seq,
+                    }),
+                );
+            }
             (None, ClientFrame::Hello(h)) => self.on_hello(now, conn, h),
             (None, other) => {
                 let id = request_id(&other);
@@ -447,8 +509,8 @@ impl Server {
             C::GroupRead(r) => self.on_group_read(now, user, id, r.mid, r.content),
             C::ReadBy(r) => self.on_read_by(user, id, r.mid),
             C::ThreadCreate(t) => self.on_thread_create(now, user, id, t),
-            C::ThreadJoin(t) => self.on_thread_join(user, id, t.thread),
-            C::ThreadLeave(t) => self.on_thread_leave(user, id, t.thread),
+            C::ThreadJoin(t) => self.on_thread_membership(user, id, t.thread, true),
+            C::ThreadLeave(t) => self.on_thread_membership(user, id, t.thread, false),
             C::ThreadDestroy(t) => self.on_thread_destroy(now, user, id, t.thread),
             C::History(q) => self.on_history(user, q),
             C::ConvList(q) => self.on_conv_list(user, q),

@@ -187,6 +187,8 @@ pub(crate) struct State {
     pub(crate) threads: BTreeMap<ThreadId, Thread>,
     pub(crate) thread_roots: BTreeMap<MessageId, ThreadId>,
     pub(crate) reads: BTreeMap<MessageId, Vec<Reader>>,
+    /// Everyone who ever received a message of a conversation.
+    listers: BTreeMap<HistoryKey, BTreeSet<UserId>>,
     inbox_limit: usize,
     dedup: usize,
 }
@@ -207,6 +209,7 @@ impl State {
             threads: BTreeMap::new(),
             thread_roots: BTreeMap::new(),
             reads: BTreeMap::new(),
+            listers: BTreeMap::new(),
             inbox_limit: inbox_limit.max(1),
             dedup,
         }
@@ -414,7 +417,12 @@ impl State {
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()
             .insert(msg.mid);
-        for user in self.recipients(msg) {
+        let recipients = self.recipients(msg);
+        self.listers
+            .entry(HistoryKey::of(&msg.from, &msg.to))
+            .or_default()
+            .extend(recipients.iter().cloned());
+        for user in recipients {
             let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
             let c = self.user_mut(&user).convs.entry(conv).or_default();
             c.last = c.last.max(Some(msg.mid));
@@ -435,6 +443,30 @@ impl State {
         }
     }
 
+    /// Who is told of a recall: the conversation's recipients now, and
+    /// anyone else (a former member) whose list still counts the message as
+    /// unread or shows it as last, so that every list stays right.
+    fn recall_recipients(&self, msg: &Message) -> BTreeSet<UserId> {
+        let mut users: BTreeSet<UserId> = self.recipients(msg).into_iter().collect();
+        for user in self
+            .listers
+            .get(&HistoryKey::of(&msg.from, &msg.to))
+            .into_iter()
+            .flatten()
+        {
+            let conv = Conversation::seen_by(user, &msg.from, &msg.to);
+            let holds = self
+                .users
+                .get(user)
+                .and_then(|u| u.convs.get(&conv))
+                .is_some_and(|c| c.last == Some(msg.mid) || c.unread.contains(&msg.mid));
+            if holds {
+                users.insert(user.clone());
+            }
+        }
+        users
+    }
+
     fn apply_recalled(&mut self, mid: MessageId, by: &UserId, ts: Millis, out: &mut Appended) {
         let Some(stored) = self.messages.get_mut(&mid) else {
             return;
@@ -444,7 +476,7 @@ impl State {
         }
         stored.recalled = Some((by.clone(), ts));
         let msg = stored.msg.clone();
-        for user in self.recipients(&msg) {
+        for user in self.recall_recipients(&msg) {
             let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
             if let Some(c) = self.user_mut(&user).convs.get_mut(&conv) {
                 c.unread.remove(&mid);

@@ -86,31 +86,28 @@ impl Server {
         Ok(())
     }
 
-    pub(crate) fn on_thread_join(
+    /// Joins (`join`) or leaves a thread; any member of its parent group may.
+    pub(crate) fn on_thread_membership(
         &mut self,
         user: &UserId,
         id: &RequestId,
         thread: ThreadId,
+        join: bool,
     ) -> Result<Option<ServerFrame>, Fail> {
         self.parent_member(user, &thread)?;
-        self.commit(Record::Thread(ThreadRecord::Join {
-            thread,
-            user: user.clone(),
-        }));
-        self.answered(user, id, Answer::Ok { pending: false })
-    }
-
-    pub(crate) fn on_thread_leave(
-        &mut self,
-        user: &UserId,
-        id: &RequestId,
-        thread: ThreadId,
-    ) -> Result<Option<ServerFrame>, Fail> {
-        self.parent_member(user, &thread)?;
-        self.commit(Record::Thread(ThreadRecord::Leave {
-            thread,
-            user: user.clone(),
-        }));
+        let user_id = user.clone();
+        let record = if join {
+            ThreadRecord::Join {
+                thread,
+                user: user_id,
+            }
+        } else {
+            ThreadRecord::Leave {
+                thread,
+                user: user_id,
+            }
+        };
+        self.commit(Record::Thread(record));
         self.answered(user, id, Answer::Ok { pending: false })
     }
 

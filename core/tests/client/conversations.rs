@@ -57,6 +57,9 @@ fn a_server_list_is_adopted_only_when_it_reflects_what_was_processed() {
     );
     // A read clears the counted-only messages too.
     t.c.mark_conversation_read(t.now, bob()).unwrap();
+    t.feed(&format!(
+        r#"{{"type":"conv_read","seq":2,"conv":{TO_BOB},"by":"alice","upto":"10","ts":5}}"#
+    ));
     assert_eq!(t.c.conversation(&bob()).unwrap().unread, 0);
     assert!(t.c.fetch_conversations(t.now, None, 101).is_err());
 }
@@ -82,16 +85,23 @@ fn profile_answers_and_deletion() {
             r#"{{"type":"conv_delete","id":"{d}","conv":{TO_BOB},"history":true}}"#
         ))]
     );
+    assert!(
+        t.c.conversation(&bob()).is_some(),
+        "not before the server says so"
+    );
+    t.feed(&format!(
+        r#"{{"type":"conv_deleted","seq":2,"conv":{TO_BOB},"history":true}}"#
+    ));
     assert!(t.c.conversation(&bob()).is_none());
     // Deleted on another device.
-    t.feed(&msg(Some(2), 11, "carol", TO_TEAM, "x"));
+    t.feed(&msg(Some(3), 11, "carol", TO_TEAM, "x"));
     t.events();
     t.feed(&format!(
-        r#"{{"type":"conv_deleted","seq":3,"conv":{TO_TEAM},"history":false}}"#
+        r#"{{"type":"conv_deleted","seq":4,"conv":{TO_TEAM},"history":false}}"#
     ));
     assert!(t.c.conversations().is_empty());
     assert!(matches!(&t.events()[..], [Event::ConversationDeleted(_)]));
     // A new message brings a conversation back.
-    t.feed(&msg(Some(4), 12, "bob", TO_ALICE, "again"));
+    t.feed(&msg(Some(5), 12, "bob", TO_ALICE, "again"));
     assert_eq!(t.c.conversation(&bob()).unwrap().unread, 1);
 }

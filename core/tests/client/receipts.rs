@@ -59,21 +59,29 @@ fn conversation_read_zeroes_unread_locally_and_on_every_device() {
             r#"{{"type":"conv_read","id":"{id}","conv":{TO_BOB},"upto":"11"}}"#
         ))]
     );
+    assert_eq!(
+        t.c.conversation(&bob()).unwrap().unread,
+        2,
+        "not before the server says so"
+    );
+    t.feed(&format!(
+        r#"{{"type":"conv_read","seq":3,"conv":{TO_BOB},"by":"alice","upto":"11","ts":7}}"#
+    ));
     assert_eq!(t.c.conversation(&bob()).unwrap().unread, 0);
     // A message accepted after the read stays unread.
-    t.feed(&msg(Some(3), 12, "bob", TO_ALICE, "c"));
+    t.feed(&msg(Some(4), 12, "bob", TO_ALICE, "c"));
     assert_eq!(t.c.conversation(&bob()).unwrap().unread, 1);
     // Another device of alice read everything up to 12.
     t.events();
     t.feed(&format!(
-        r#"{{"type":"conv_read","seq":4,"conv":{TO_BOB},"by":"alice","upto":"12","ts":7}}"#
+        r#"{{"type":"conv_read","seq":5,"conv":{TO_BOB},"by":"alice","upto":"12","ts":7}}"#
     ));
     assert_eq!(t.c.conversation(&bob()).unwrap().unread, 0);
     assert!(matches!(&t.events()[..], [Event::ConversationRead(_)]));
     // Bob read the conversation: peer_read, unread untouched.
-    t.feed(&msg(Some(5), 13, "bob", TO_ALICE, "d"));
+    t.feed(&msg(Some(6), 13, "bob", TO_ALICE, "d"));
     t.feed(&format!(
-        r#"{{"type":"conv_read","seq":6,"conv":{TO_BOB},"by":"bob","upto":"13","ts":9}}"#
+        r#"{{"type":"conv_read","seq":7,"conv":{TO_BOB},"by":"bob","upto":"13","ts":9}}"#
     ));
     let c = t.c.conversation(&bob()).unwrap();
     assert_eq!((c.unread, c.peer_read), (1, Some(Millis(9))));

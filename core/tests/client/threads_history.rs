@@ -77,11 +77,11 @@ fn history_pages_are_tied_to_their_request_and_never_change_unread() {
     assert!(
         matches!(&out[..], [Outcome::History(p)] if p.entries.len() == 2 && p.next == Some(MessageId(10)) && !p.done)
     );
-    // The tombstone corrects the mirror (a recall notice lost to overflow);
-    // the page adds no unread.
+    // The page changes nothing in the conversation list (R12): only inbox
+    // events do, on the client as on the server.
     let c = t.c.conversation(&bob).unwrap();
-    assert_eq!(c.unread, 1);
-    assert!(matches!(c.last, Some(natter_core::Entry::Tombstone(_))));
+    assert_eq!(c.unread, 2);
+    assert!(matches!(c.last, Some(natter_core::Entry::Message(ref m)) if m.mid == MessageId(11)));
     assert!(matches!(
         t.c.fetch_history(t.now, bob, None, Direction::After, 0),
         Err(CommandError::InvalidArgument(_))

@@ -93,7 +93,7 @@ fn malformed_unknown_and_oversize_frames_get_errors_and_the_connection_stays() {
     );
     assert_eq!(
         t.ask(c, r#"{"type":"ping"}"#),
-        vec![json(r#"{"type":"pong"}"#)]
+        vec![json(r#"{"type":"pong","seq":0}"#)]
     );
 }
 

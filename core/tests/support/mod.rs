@@ -587,7 +587,7 @@ pub fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)> {
         (
             "pong",
             option::of(any::<u64>())
-                .prop_map(|nonce| S::Pong(Heartbeat { nonce }))
+                .prop_map(|nonce| S::Pong(Pong { nonce, seq: None }))
                 .boxed(),
         ),
         (
