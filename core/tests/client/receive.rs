@@ -118,3 +118,52 @@ fn automatic_delivered_receipts_are_sent_and_answered_silently() {
         MessageId(10)
     );
 }
+
+#[test]
+fn frames_before_welcome_are_ignored_and_arm_no_timer() {
+    let mut t = T::with(config());
+    t.c.handle_connect(t.now);
+    t.events();
+    // The welcome was lost; the replay arrives on its own.
+    t.feed(&msg(Some(1), 10, "bob", TO_ALICE, "a"));
+    assert!(t.events().is_empty());
+    assert_eq!(t.c.last_seq(), Seq(0));
+    // Only the handshake timer is armed, and it fires.
+    assert_eq!(t.next_timer(), Millis(1_010_000));
+    assert_eq!(
+        t.events(),
+        vec![Event::State(ConnectionState::Disconnected(DisconnectReason::HandshakeTimeout))]
+    );
+    assert_eq!(t.c.poll_timeout(), None);
+}
+
+#[test]
+fn events_lost_at_the_tail_are_noticed_through_the_pong() {
+    let mut t = T::ready();
+    t.feed(&msg(Some(1), 10, "bob", TO_ALICE, "a"));
+    // Event 2 was lost; nothing later reveals it but the keep-alive.
+    t.feed(r#"{"type":"pong","seq":2}"#);
+    t.events();
+    t.advance(2_999);
+    assert!(t.events().is_empty());
+    t.advance(1);
+    assert_eq!(
+        t.events(),
+        vec![Event::State(ConnectionState::Disconnected(DisconnectReason::InboxGap))]
+    );
+}
+
+#[test]
+fn a_long_replay_is_not_mistaken_for_a_gap() {
+    let mut t = T::with(config());
+    t.c.handle_connect(t.now);
+    t.feed(&WELCOME.replace(r#""seq":0"#, r#""seq":3"#));
+    t.events();
+    for (seq, mid) in [(1, 10), (2, 11), (3, 12)] {
+        t.advance(2_000);
+        t.feed(&msg(Some(seq), mid, "bob", TO_ALICE, "x"));
+    }
+    let events = t.events();
+    assert!(events.iter().all(|e| !matches!(e, Event::State(ConnectionState::Disconnected(_)))), "{events:?}");
+    assert_eq!(mids(&events), vec![10, 11, 12]);
+}

@@ -40,15 +40,16 @@ pub(crate) fn check_emission(sim: &mut Sim, conn: ConnectionId, frame: &ServerFr
     }
 }
 
-/// The message ids and recall notices in a user's server inbox.
-fn inbox_of(
-    sim: &Sim,
-    user: &UserId,
-) -> (
+/// A user's server inbox: its message ids, its recall notices, and each
+/// message's sender and request id.
+type Inbox = (
     BTreeSet<MessageId>,
     BTreeSet<MessageId>,
     Vec<(MessageId, UserId, Option<RequestId>)>,
-) {
+);
+
+/// The message ids and recall notices in a user's server inbox.
+fn inbox_of(sim: &Sim, user: &UserId) -> Inbox {
     let mut msgs = BTreeSet::new();
     let mut recalls = BTreeSet::new();
     let mut origins = Vec::new();
@@ -138,10 +139,10 @@ pub(crate) fn check_final(sim: &mut Sim) {
             if !stored {
                 continue;
             }
-            if let Some(prev) = last.insert(to.clone(), *mid) {
-                if prev > *mid {
-                    v.push(format!("2 {name} saw {mid} after {prev} in {to:?}"));
-                }
+            if let Some(prev) = last.insert(to.clone(), *mid)
+                && prev > *mid
+            {
+                v.push(format!("2 {name} saw {mid} after {prev} in {to:?}"));
             }
         }
         // 3: one outcome per command.
@@ -171,10 +172,10 @@ pub(crate) fn check_final(sim: &mut Sim) {
                     Some(Entry::Tombstone(t)) => Some(t.recalled_at),
                     _ => None,
                 };
-                if let (Entry::Message(m), Some(at)) = (entry, recalled_at) {
-                    if d.obs.final_pages_from.is_some_and(|from| at <= from) {
-                        v.push(format!("4 {name}: message {} recalled at {at:?} is not a tombstone in a later history page", m.mid));
-                    }
+                if let (Entry::Message(m), Some(at)) = (entry, recalled_at)
+                    && d.obs.final_pages_from.is_some_and(|from| at <= from)
+                {
+                    v.push(format!("4 {name}: message {} recalled at {at:?} is not a tombstone in a later history page", m.mid));
                 }
             }
         }

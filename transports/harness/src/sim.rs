@@ -43,7 +43,7 @@ struct Batch {
 
 enum Packet {
     ToServer(ConnectionId, ClientFrame),
-    ToClient(ConnectionId, ServerFrame),
+    ToClient(ConnectionId, Box<ServerFrame>),
 }
 
 /// Counters for the summary.
@@ -229,7 +229,7 @@ impl Sim {
                     .count() as u64;
                 self.durable.extend(batch.records);
                 for (conn, frame) in batch.frames {
-                    self.to_client(conn, frame);
+                    self.send_to_client(conn, frame);
                 }
             }
             return;
@@ -285,10 +285,10 @@ impl Sim {
                 let Some(&d) = self.owners.get(&conn) else {
                     return;
                 };
-                if self.cfg.sabotage == Some(Sabotage::SkipReplay) {
-                    if let ClientFrame::Hello(h) = &mut frame {
-                        h.last_seq = self.server.inbox_seq(&self.devices[d].user);
-                    }
+                if self.cfg.sabotage == Some(Sabotage::SkipReplay)
+                    && let ClientFrame::Hello(h) = &mut frame
+                {
+                    h.last_seq = self.server.inbox_seq(&self.devices[d].user);
                 }
                 self.server.handle_frame(now, conn, frame);
                 self.server_outputs();
@@ -300,7 +300,7 @@ impl Sim {
                 if self.devices[d].conn != Some(conn) {
                     return;
                 }
-                self.devices[d].client.handle_frame(now, frame);
+                self.devices[d].client.handle_frame(now, *frame);
                 self.client_outputs(d);
             }
         }
@@ -340,11 +340,13 @@ impl Sim {
         }
     }
 
-    fn to_client(&mut self, conn: ConnectionId, frame: ServerFrame) {
+    fn send_to_client(&mut self, conn: ConnectionId, frame: ServerFrame) {
         if !self.owners.contains_key(&conn) {
             return;
         }
-        self.send(conn, false, || Packet::ToClient(conn, frame.clone()));
+        self.send(conn, false, || {
+            Packet::ToClient(conn, Box::new(frame.clone()))
+        });
     }
 
     /// Drains the server: records go to a batch persisted shortly, frames
@@ -368,7 +370,7 @@ impl Sim {
             }
         } else {
             for (conn, frame) in frames {
-                self.to_client(conn, frame);
+                self.send_to_client(conn, frame);
             }
         }
         for event in std::iter::from_fn(|| self.server.poll_event()).collect::<Vec<_>>() {
@@ -413,12 +415,12 @@ impl Sim {
         if self.cfg.sabotage != Some(Sabotage::ForgetDedup) {
             return;
         }
-        if let ClientFrame::Send(s) = frame {
-            if !self.devices[d].wire_ids.insert(s.id.clone()) {
-                let fresh = format!("{}x{}", s.id, self.rng.u32(..));
-                s.id = RequestId::new(fresh.chars().take(64).collect::<String>())
-                    .unwrap_or_else(|_| s.id.clone());
-            }
+        if let ClientFrame::Send(s) = frame
+            && !self.devices[d].wire_ids.insert(s.id.clone())
+        {
+            let fresh = format!("{}x{}", s.id, self.rng.u32(..));
+            s.id = RequestId::new(fresh.chars().take(64).collect::<String>())
+                .unwrap_or_else(|_| s.id.clone());
         }
     }
 

@@ -1,0 +1,96 @@
+//! The simulation in the workspace suite: a few hundred seeds keep every
+//! guarantee, runs are reproducible, and a broken system is caught.
+
+use natter_harness::{FaultLevel, Sabotage, SimConfig, run};
+
+#[test]
+fn three_hundred_seeds_keep_every_guarantee() {
+    for seed in 0..300 {
+        let report = run(&SimConfig::new(seed));
+        assert!(
+            report.violations.is_empty(),
+            "seed {seed}: {:?}\nreplay: {}",
+            report.violations,
+            report.config.replay_command()
+        );
+        assert!(report.stats.messages > 0, "seed {seed} stored no message");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let a = run(&SimConfig::new(42));
+    let b = run(&SimConfig::new(42));
+    assert_eq!(
+        (
+            a.stats.steps,
+            a.stats.messages,
+            a.stats.faults,
+            a.stats.virtual_ms
+        ),
+        (
+            b.stats.steps,
+            b.stats.messages,
+            b.stats.faults,
+            b.stats.virtual_ms
+        )
+    );
+    let c = run(&SimConfig::new(43));
+    assert_ne!(a.stats.steps, c.stats.steps);
+}
+
+#[test]
+fn fault_levels_change_how_many_faults_strike() {
+    let faults = |level| {
+        (0..5)
+            .map(|seed| {
+                run(&SimConfig {
+                    faults: level,
+                    ..SimConfig::new(seed)
+                })
+                .stats
+                .faults
+            })
+            .sum::<u64>()
+    };
+    assert_eq!(faults(FaultLevel::None), 0);
+    assert!(faults(FaultLevel::High) > faults(FaultLevel::Default));
+}
+
+/// The first seed (of at most `within`) whose run finds a violation.
+fn caught(sabotage: Sabotage, within: u64) -> Option<(u64, Vec<String>)> {
+    (0..within).find_map(|seed| {
+        let report = run(&SimConfig {
+            sabotage: Some(sabotage),
+            ..SimConfig::new(seed)
+        });
+        (!report.violations.is_empty()).then_some((seed, report.violations))
+    })
+}
+
+#[test]
+fn a_server_that_forgets_to_deduplicate_is_caught() {
+    let (_, violations) = caught(Sabotage::ForgetDedup, 10).expect("caught within 10 seeds");
+    assert!(
+        violations.iter().any(|v| v.starts_with("1 ")),
+        "{violations:?}"
+    );
+}
+
+#[test]
+fn a_server_that_skips_the_replay_is_caught() {
+    let (_, violations) = caught(Sabotage::SkipReplay, 10).expect("caught within 10 seeds");
+    assert!(!violations.is_empty());
+}
+
+#[test]
+fn a_failing_run_shrinks_and_still_fails() {
+    let failing = SimConfig {
+        sabotage: Some(Sabotage::ForgetDedup),
+        ..SimConfig::new(0)
+    };
+    let (small, violations) = natter_harness::shrink(&failing, 12);
+    assert!(!violations.is_empty());
+    assert!(small.ops <= failing.ops);
+    assert!(small.replay_command().contains("--sabotage forget-dedup"));
+}
