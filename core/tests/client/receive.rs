@@ -132,7 +132,9 @@ fn frames_before_welcome_are_ignored_and_arm_no_timer() {
     assert_eq!(t.next_timer(), Millis(1_010_000));
     assert_eq!(
         t.events(),
-        vec![Event::State(ConnectionState::Disconnected(DisconnectReason::HandshakeTimeout))]
+        vec![Event::State(ConnectionState::Disconnected(
+            DisconnectReason::HandshakeTimeout
+        ))]
     );
     assert_eq!(t.c.poll_timeout(), None);
 }
@@ -149,7 +151,9 @@ fn events_lost_at_the_tail_are_noticed_through_the_pong() {
     t.advance(1);
     assert_eq!(
         t.events(),
-        vec![Event::State(ConnectionState::Disconnected(DisconnectReason::InboxGap))]
+        vec![Event::State(ConnectionState::Disconnected(
+            DisconnectReason::InboxGap
+        ))]
     );
 }
 
@@ -164,6 +168,11 @@ fn a_long_replay_is_not_mistaken_for_a_gap() {
         t.feed(&msg(Some(seq), mid, "bob", TO_ALICE, "x"));
     }
     let events = t.events();
-    assert!(events.iter().all(|e| !matches!(e, Event::State(ConnectionState::Disconnected(_)))), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, Event::State(ConnectionState::Disconnected(_)))),
+        "{events:?}"
+    );
     assert_eq!(mids(&events), vec![10, 11, 12]);
 }
