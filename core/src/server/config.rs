@@ -70,6 +70,16 @@ impl ServerConfig {
         }
     }
 
+    /// The secret that signs tokens (for the adapter's HTTP endpoints).
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
+    /// The largest frame accepted and sent, in bytes of JSON.
+    pub fn frame_limit(&self) -> usize {
+        self.max_frame
+    }
+
     /// Keep-alive interval announced to clients; silent connections close
     /// after twice as long. Default 30 s.
     pub fn ping_ms(&mut self, ms: u32) -> &mut Self {

@@ -1,5 +1,25 @@
-//! natter-tokio: Natter's WebSocket client and server on tokio, and the
-//! `natter` command.
+//! natter-tokio: Natter over WebSockets on tokio.
 //!
-//! This crate is reserved in the workspace layout; it gains its contents with
-//! the client and server state machines it binds.
+//! * [`Client::connect`]: the client, driven by natter-driver over
+//!   tokio-tungstenite; commands are `async` and resolve on the server's
+//!   answer; it reconnects and resumes on its own.
+//! * [`serve`]: the server: WebSocket endpoint at `/ws`, attachment upload
+//!   and download over HTTP, records persisted (fsync) before the frames
+//!   that depend on them, recovery at start, graceful shutdown.
+//! * [`upload`]: the HTTP upload a client does before sending an attachment.
+//!
+//! No protocol decision is made here: every one is in natter-core.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+pub mod demo;
+mod runtime;
+pub mod server;
+mod upload;
+
+pub use client::{Client, WsConnector, WsTransport};
+pub use runtime::{TokioRuntime, wall_clock};
+pub use server::{ServeConfig, ServerHandle, serve};
+pub use upload::upload;

@@ -1,0 +1,121 @@
+//! `natter`: run a server, mint tokens, chat from a terminal, or watch the
+//! demo.
+
+use clap::{Parser, Subcommand};
+use natter_core::server::{ServerConfig, token};
+use natter_core::{Millis, UserId};
+use natter_tokio::{ServeConfig, serve, wall_clock};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod chat;
+
+/// Natter over WebSockets.
+#[derive(Parser, Debug)]
+#[command(name = "natter", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
+        /// Data directory (records and attachments); in memory when absent.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The secret that signs tokens.
+        #[arg(long)]
+        secret: String,
+    },
+    /// Mint a token for a user.
+    Token {
+        /// The user.
+        #[arg(long)]
+        user: String,
+        /// The secret the server uses.
+        #[arg(long)]
+        secret: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        ttl: u64,
+    },
+    /// A line-based chat client.
+    Chat {
+        /// The server's WebSocket URL.
+        #[arg(long, default_value = "ws://127.0.0.1:7878/ws")]
+        url: String,
+        /// A token from `natter token`.
+        #[arg(long)]
+        token: String,
+    },
+    /// Start a server in-process and walk three users through every feature.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match Args::parse().command {
+        Command::Serve {
+            listen,
+            data,
+            secret,
+        } => {
+            let listener = match tokio::net::TcpListener::bind(&listen).await {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("cannot listen on {listen}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut config = ServeConfig::new(ServerConfig::new(secret.into_bytes()));
+            config.data = data;
+            let handle = match serve(listener, config).await {
+                Ok(h) => h,
+                Err(e) => {
+                    eprintln!("cannot start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            tracing::warn!("natter serving on ws://{}/ws", handle.addr);
+            println!("natter serving on ws://{}/ws (Ctrl-C stops)", handle.addr);
+            let _ = tokio::signal::ctrl_c().await;
+            handle.shutdown().await;
+            ExitCode::SUCCESS
+        }
+        Command::Token { user, secret, ttl } => match UserId::new(user) {
+            Ok(user) => {
+                println!(
+                    "{}",
+                    token::mint(
+                        secret.as_bytes(),
+                        &user,
+                        Millis(wall_clock().0 + ttl * 1000)
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Chat { url, token } => chat::run(&url, &token).await,
+        Command::Demo => match natter_tokio::demo::run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("demo failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,174 @@
+//! The WebSocket server: the core server state machine behind one actor
+//! task, WebSocket connections at `/ws`, attachment upload and download over
+//! HTTP, records persisted to an append-only file before acknowledgements go
+//! out, recovery from that file at start, graceful shutdown.
+
+mod actor;
+mod files;
+mod store;
+
+pub use store::RECORDS_FILE;
+
+use actor::{Actor, Input, Out};
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::{get, post};
+use files::Files;
+use futures::{SinkExt, StreamExt};
+use natter_core::Codec;
+use natter_core::server::{ConnectionId, Server, ServerConfig};
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// How to serve.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// The protocol server's configuration (its secret signs the tokens).
+    pub server: ServerConfig,
+    /// Where records and attachments are kept; `None` keeps everything in
+    /// memory (for tests and the demo).
+    pub data: Option<PathBuf>,
+    /// The largest attachment accepted, in bytes.
+    pub max_upload: usize,
+}
+
+impl ServeConfig {
+    /// In-memory, 10 MiB uploads.
+    pub fn new(server: ServerConfig) -> Self {
+        ServeConfig {
+            server,
+            data: None,
+            max_upload: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Shared {
+    inputs: mpsc::UnboundedSender<Input>,
+    next_conn: Arc<AtomicU64>,
+    pub(crate) files: Arc<Files>,
+    pub(crate) secret: Arc<Vec<u8>>,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+}
+
+impl ServerHandle {
+    /// Stops accepting, closes every connection, waits for the end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Serves on `listener` until shut down. Recovers the state from the data
+/// directory's record log first.
+pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<ServerHandle> {
+    let addr = listener.local_addr()?;
+    let server_config = Arc::new(config.server.clone());
+    let (log, server) = match &config.data {
+        Some(dir) => {
+            let (log, records) = store::RecordLog::open(dir)?;
+            tracing::info!(records = records.len(), dir = %dir.display(), "recovered");
+            (Some(log), Server::restore(server_config, records))
+        }
+        None => (None, Server::new(server_config)),
+    };
+    let files = Files::new(
+        config.data.as_ref().map(|d| d.join("files")),
+        config.max_upload,
+    )?;
+    let (inputs, rx) = mpsc::unbounded_channel();
+    let actor = Actor {
+        server,
+        log,
+        conns: Default::default(),
+        codec: Codec::new(config.server.frame_limit()),
+    };
+    let actor_task = tokio::spawn(actor.run(rx));
+    let shared = Shared {
+        inputs,
+        next_conn: Arc::new(AtomicU64::new(1)),
+        files: Arc::new(files),
+        secret: Arc::new(config.server.secret().to_vec()),
+    };
+    let app = Router::new()
+        .route("/ws", get(upgrade))
+        .route("/upload", post(files::upload))
+        .route("/files/{id}", get(files::download))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            config.max_upload.saturating_add(1),
+        ))
+        .with_state(shared);
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let graceful = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stop.await;
+        });
+        if let Err(e) = graceful.await {
+            tracing::error!("server error: {e}");
+        }
+        actor_task.abort();
+    });
+    Ok(ServerHandle {
+        shutdown: Some(shutdown),
+        task,
+        addr,
+    })
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response {
+    ws.on_upgrade(move |socket| connection(socket, shared))
+}
+
+/// One WebSocket: frames in go to the actor; frames out come from it.
+async fn connection(socket: WebSocket, shared: Shared) {
+    let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let (tx, mut out) = mpsc::unbounded_channel();
+    if shared.inputs.send(Input::Connect(conn, tx)).is_err() {
+        return;
+    }
+    let (mut sink, mut stream) = socket.split();
+    let writer = tokio::spawn(async move {
+        while let Some(o) = out.recv().await {
+            match o {
+                Out::Frame(text) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Out::Close => break,
+            }
+        }
+        let _ = sink.close().await;
+    });
+    while let Some(Ok(msg)) = stream.next().await {
+        let bytes = match msg {
+            Message::Text(t) => t.as_bytes().to_vec(),
+            Message::Binary(b) => b.to_vec(),
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        if shared.inputs.send(Input::Frame(conn, bytes)).is_err() || writer.is_finished() {
+            break;
+        }
+    }
+    let _ = shared.inputs.send(Input::Disconnect(conn));
+    writer.abort();
+}
