@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod chat;
+mod load;
 
 /// Natter over WebSockets.
 #[derive(Parser, Debug)]
@@ -55,6 +56,21 @@ enum Command {
     },
     /// Start a server in-process and walk three users through every feature.
     Demo,
+    /// Open many idle sessions against a server on this machine and hold them.
+    Load {
+        /// The server's WebSocket URL (loopback only).
+        #[arg(long, default_value = "ws://127.0.0.1:7878/ws")]
+        url: String,
+        /// The server's secret, to mint the sessions' tokens.
+        #[arg(long)]
+        secret: String,
+        /// How many sessions.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// How long to hold them, in seconds.
+        #[arg(long, default_value_t = 10)]
+        hold: u64,
+    },
 }
 
 #[tokio::main]
@@ -110,6 +126,29 @@ async fn main() -> ExitCode {
             }
         },
         Command::Chat { url, token } => chat::run(&url, &token).await,
+        Command::Load {
+            url,
+            secret,
+            connections,
+            hold,
+        } => {
+            if !(url.starts_with("ws://127.")
+                || url.starts_with("ws://localhost")
+                || url.starts_with("ws://[::1]"))
+            {
+                eprintln!(
+                    "natter load only targets servers on this machine (ws://127.x.x.x, localhost, [::1])"
+                );
+                return ExitCode::FAILURE;
+            }
+            load::run(
+                &url,
+                &secret,
+                connections,
+                std::time::Duration::from_secs(hold),
+            )
+            .await
+        }
         Command::Demo => match natter_tokio::demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

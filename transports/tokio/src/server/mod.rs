@@ -63,6 +63,7 @@ pub(crate) struct Shared {
 pub struct ServerHandle {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    actor: tokio::task::AbortHandle,
     /// The address it listens on.
     pub addr: std::net::SocketAddr,
 }
@@ -74,6 +75,13 @@ impl ServerHandle {
             let _ = tx.send(());
         }
         let _ = self.task.await;
+    }
+
+    /// Stops at once, like a crash (`kill -9`): nothing more is written;
+    /// only what was already persisted survives. For tests.
+    pub fn crash(self) {
+        self.actor.abort();
+        self.task.abort();
     }
 }
 
@@ -102,6 +110,7 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         codec: Codec::new(config.server.frame_limit()),
     };
     let actor_task = tokio::spawn(actor.run(rx));
+    let actor_abort = actor_task.abort_handle();
     let shared = Shared {
         inputs,
         next_conn: Arc::new(AtomicU64::new(1)),
@@ -129,12 +138,24 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
     Ok(ServerHandle {
         shutdown: Some(shutdown),
         task,
+        actor: actor_abort,
         addr,
     })
 }
 
+/// The WebSocket layer's own limit on one message; frames between the
+/// protocol's `max_frame` and this get the protocol's 413 answer, larger
+/// ones close the connection.
+const WS_MESSAGE_LIMIT: usize = 1024 * 1024;
+
 async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response {
-    ws.on_upgrade(move |socket| connection(socket, shared))
+    // Small buffers keep an idle connection cheap (tungstenite's default
+    // read buffer alone is 128 KiB).
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(WS_MESSAGE_LIMIT)
+        .max_frame_size(WS_MESSAGE_LIMIT)
+        .on_upgrade(move |socket| connection(socket, shared))
 }
 
 /// One WebSocket: frames in go to the actor; frames out come from it.

@@ -1,0 +1,260 @@
+//! Real servers and clients on 127.0.0.1 (free ports, loopback only).
+
+use futures::{SinkExt, StreamExt};
+use natter_core::client::{Config, ConnectionState, Event, Outgoing};
+use natter_core::server::{ServerConfig, token};
+use natter_core::{Body, Conversation, DeviceId, Millis, UserId};
+use natter_tokio::{Client, ServeConfig, ServerHandle, serve, upload, wall_clock};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+const SECRET: &[u8] = b"loopback-secret";
+
+fn user(name: &str) -> UserId {
+    UserId::new(name).unwrap()
+}
+
+fn token_for(name: &str) -> String {
+    token::mint(SECRET, &user(name), Millis(wall_clock().0 + 3_600_000))
+}
+
+async fn start(data: Option<PathBuf>, max_upload: usize) -> ServerHandle {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = ServeConfig::new(ServerConfig::new(SECRET));
+    config.data = data;
+    config.max_upload = max_upload;
+    serve(listener, config).await.unwrap()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "natter-test-{name}-{}-{}",
+        std::process::id(),
+        wall_clock().0
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn until<T>(
+    events: &mut natter_driver::EventStream,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let wait = async {
+        while let Some(e) = events.next().await {
+            if let Some(t) = pick(&e) {
+                return t;
+            }
+        }
+        panic!("event stream ended");
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("in time")
+}
+
+fn connect(
+    server: &ServerHandle,
+    name: &str,
+) -> (natter_driver::ClientHandle, natter_driver::EventStream) {
+    let config = Config::new(DeviceId::new(format!("{name}-1")).unwrap(), wall_clock().0);
+    Client::connect(&format!("ws://{}/ws", server.addr), token_for(name), config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_walks_every_feature_through_a_real_server() {
+    natter_tokio::demo::run().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_server_restarts_from_its_data_directory_with_every_acknowledged_message() {
+    let dir = scratch_dir("restart");
+    let server = start(Some(dir.clone()), 1024).await;
+    let (alice, mut alice_events) = connect(&server, "alice");
+    until(&mut alice_events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        let msg = Outgoing::new(
+            Conversation::Single(user("bob")),
+            Body::Text {
+                text: format!("m{i}"),
+            },
+        );
+        acked.push(alice.send(msg).await.unwrap().0);
+    }
+    alice.close();
+    server.crash();
+
+    let server = start(Some(dir.clone()), 1024).await;
+    let (bob, mut bob_events) = connect(&server, "bob");
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        got.push(
+            until(&mut bob_events, |e| match e {
+                Event::Message(m) => Some(m.mid),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert_eq!(got, acked);
+    // A new message continues the numbering.
+    let (mid, _) = bob
+        .send(Outgoing::new(
+            Conversation::Single(user("alice")),
+            Body::Text {
+                text: "back".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    assert!(mid > acked[4]);
+    bob.close();
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn raw(
+    server: &ServerHandle,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .unwrap()
+        .0
+}
+
+async fn next_json(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> serde_json::Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_and_bad_tokens_get_their_errors_and_others_are_served() {
+    let server = start(None, 1024).await;
+    // Forged and expired tokens are refused.
+    let forged = token::mint(
+        b"not-the-secret",
+        &user("mallory"),
+        Millis(wall_clock().0 + 60_000),
+    );
+    let expired = token::mint(SECRET, &user("mallory"), Millis(1));
+    for (tok, code) in [(forged, 401), (expired, 419)] {
+        let mut ws = raw(&server).await;
+        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+        ws.send(Message::text(hello)).await.unwrap();
+        let answer = next_json(&mut ws).await;
+        assert_eq!(
+            (answer["type"].as_str(), answer["code"].as_u64()),
+            (Some("refuse"), Some(code))
+        );
+    }
+    // Malformed and oversize frames get errors; the connection stays.
+    let mut ws = raw(&server).await;
+    let hello = format!(
+        r#"{{"type":"hello","versions":[1],"token":"{}","device":"d"}}"#,
+        token_for("eve")
+    );
+    ws.send(Message::text(hello)).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "welcome");
+    ws.send(Message::text("{not json")).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["code"], 400);
+    ws.send(Message::text(format!(
+        r#"{{"type":"ping","pad":"{}"}}"#,
+        "x".repeat(70_000)
+    )))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await["code"], 413);
+    ws.send(Message::text(r#"{"type":"poke","id":"r1"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["code"], 415);
+    ws.send(Message::text(r#"{"type":"ping","nonce":5}"#))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["nonce"], 5);
+    // Two other users are served meanwhile.
+    let (alice, mut alice_events) = connect(&server, "alice");
+    let (_bob, mut bob_events) = connect(&server, "bob");
+    until(&mut alice_events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    until(&mut bob_events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    alice
+        .send(Outgoing::new(
+            Conversation::Single(user("bob")),
+            Body::Text {
+                text: "still here".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let text = until(&mut bob_events, |e| match e {
+        Event::Message(m) => Some(format!("{:?}", m.body)),
+        _ => None,
+    })
+    .await;
+    assert!(text.contains("still here"));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_need_a_token_and_respect_the_size_limit() {
+    let server = start(None, 1000).await;
+    let base = format!("http://{}", server.addr);
+    let mut progress = Vec::new();
+    let ok = upload(
+        &base,
+        &token_for("alice"),
+        "a.txt",
+        "text/plain",
+        &[1u8; 900],
+        |sent, total| progress.push((sent, total)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (ok.size, ok.name.as_str(), progress.last().copied()),
+        (900, "a.txt", Some((900, 900)))
+    );
+    assert!(ok.url.contains("/files/"));
+    assert!(
+        upload(
+            &base,
+            &token_for("alice"),
+            "big",
+            "x/y",
+            &[1u8; 2000],
+            |_, _| {}
+        )
+        .await
+        .is_err()
+    );
+    let forged = token::mint(b"wrong", &user("alice"), Millis(wall_clock().0 + 60_000));
+    assert!(
+        upload(&base, &forged, "a", "x/y", &[1u8; 10], |_, _| {})
+            .await
+            .is_err()
+    );
+    server.shutdown().await;
+}
