@@ -1,5 +1,7 @@
 //! Real servers and clients on 127.0.0.1 (free ports, loopback only).
 
+#![allow(clippy::unwrap_used)]
+
 use futures::{SinkExt, StreamExt};
 use natter_core::client::{Config, ConnectionState, Event, Outgoing};
 use natter_core::server::{ServerConfig, token};
