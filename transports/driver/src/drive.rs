@@ -76,6 +76,7 @@ pub fn start<C: Connector, R: Runtime>(
         transport: None,
         retry_at: None,
         waiting: BTreeMap::new(),
+        recent: std::collections::VecDeque::new(),
         events: events_tx,
         codec: Codec::default(),
     };
@@ -92,6 +93,8 @@ struct Driver<C: Connector, R: Runtime> {
     /// When to try connecting again; `None` while connected.
     retry_at: Option<Millis>,
     waiting: BTreeMap<RequestId, oneshot::Sender<Result<Outcome, DriverError>>>,
+    /// The latest outcomes, for callers that ask after the fact.
+    recent: std::collections::VecDeque<Outcome>,
     events: mpsc::UnboundedSender<Event>,
     codec: Codec,
 }
@@ -148,6 +151,16 @@ impl<C: Connector, R: Runtime> Driver<C, R> {
                     }
                 }
                 Wake::Request(Some(Request::Inspect(f))) => f(&mut self.client, now),
+                Wake::Request(Some(Request::Wait { id, reply })) => {
+                    match self.recent.iter().find(|o| *o.id() == id) {
+                        Some(o) => {
+                            let _ = reply.send(Ok(o.clone()));
+                        }
+                        None => {
+                            self.waiting.insert(id, reply);
+                        }
+                    }
+                }
                 Wake::Frame(Some(Ok(text))) => {
                     // A malformed frame changes nothing; the connection goes on.
                     let _ = self.client.handle_bytes(now, text.as_bytes());
@@ -216,6 +229,10 @@ impl<C: Connector, R: Runtime> Driver<C, R> {
                 Event::Outcome(o) => {
                     if let Some(reply) = self.waiting.remove(o.id()) {
                         let _ = reply.send(Ok(o.clone()));
+                    }
+                    self.recent.push_back(o.clone());
+                    if self.recent.len() > 256 {
+                        self.recent.pop_front();
                     }
                 }
                 _ => {}

@@ -51,6 +51,10 @@ pub(crate) enum Request {
         reply: oneshot::Sender<Result<Outcome, DriverError>>,
     },
     Inspect(Inspect),
+    Wait {
+        id: RequestId,
+        reply: oneshot::Sender<Result<Outcome, DriverError>>,
+    },
     Close,
 }
 
@@ -107,6 +111,35 @@ impl ClientHandle {
             .unbounded_send(Request::Inspect(inspect))
             .map_err(|_| DriverError::Closed)?;
         answer.await.map_err(|_| DriverError::Closed)
+    }
+
+    /// Runs a command without waiting for its outcome; returns its request
+    /// id (see [`ClientHandle::outcome`]).
+    pub async fn begin(
+        &self,
+        run: impl FnOnce(&mut Client, Millis) -> Result<RequestId, CommandError> + Send + 'static,
+    ) -> Result<RequestId, DriverError> {
+        Ok(self.with(run).await??)
+    }
+
+    /// Waits for the outcome of a request started with
+    /// [`ClientHandle::begin`] (outcomes of the last 256 requests are kept
+    /// for late callers).
+    pub async fn outcome(&self, id: RequestId) -> Result<Outcome, DriverError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .unbounded_send(Request::Wait { id, reply })
+            .map_err(|_| DriverError::Closed)?;
+        match answer.await.map_err(|_| DriverError::Closed)?? {
+            Outcome::Failed { code, reason, .. } => Err(DriverError::Failed { code, reason }),
+            other => Ok(other),
+        }
+    }
+
+    /// Changes the state machine without waiting (e.g. upload progress
+    /// reports from a synchronous callback).
+    pub fn notify(&self, f: impl FnOnce(&mut Client, Millis) + Send + 'static) {
+        let _ = self.tx.unbounded_send(Request::Inspect(Box::new(f)));
     }
 
     /// Sends a message; resolves with the server's id and time.

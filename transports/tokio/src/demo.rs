@@ -3,7 +3,7 @@
 //! step checks what it expects; the first surprise ends the demo with an
 //! error.
 
-use crate::{Client, ServeConfig, serve, upload};
+use crate::{Client, FileKind, FileSource, ServeConfig, serve, upload};
 use futures::StreamExt;
 use natter_core::body::{Attachment, Custom, Location};
 use natter_core::client::{Config, ConnectionState, Event, GroupSpec, Outcome, Outgoing};
@@ -12,7 +12,7 @@ use natter_core::frame::group::{GroupKind, SystemOp, TipOp};
 use natter_core::frame::server::ThreadOp;
 use natter_core::server::{ServerConfig, token};
 use natter_core::{Body, Conversation, DeviceId, Entry, ErrorCode, Millis, UserId};
-use natter_driver::{ClientHandle, DriverError, EventStream};
+use natter_driver::{DriverError, EventStream};
 use std::time::Duration;
 
 /// How long any expected event may take.
@@ -23,7 +23,7 @@ struct Person {
     name: &'static str,
     user: UserId,
     token: String,
-    handle: ClientHandle,
+    handle: Client,
     events: EventStream,
     buffered: Vec<Event>,
 }
@@ -232,6 +232,37 @@ async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
             describe(&got.body)
         ));
     }
+    let photo = FileSource::Bytes(vec![42u8; 300_000]);
+    ok(
+        "send_file",
+        alice
+            .handle
+            .send_file(
+                to_bob.clone(),
+                FileKind::Image,
+                photo,
+                "beach.jpg",
+                "image/jpeg",
+            )
+            .await,
+    )?;
+    alice
+        .expect("upload", |e| {
+            matches!(e, Event::UploadRequested { .. }).then_some(())
+        })
+        .await?;
+    let (sent, total) = alice
+        .expect("upload", |e| match e {
+            Event::UploadProgress { sent, total, .. } if sent == total => Some((*sent, *total)),
+            _ => None,
+        })
+        .await?;
+    let got = bob.receive("send_file", &alice.user).await?;
+    say(format!(
+        "alice -> bob  [{}] {} (upload requested, progress to {sent}/{total}, then sent)",
+        got.mid,
+        describe(&got.body)
+    ));
     let delivered = alice
         .expect("delivered receipt", |e| match e {
             Event::Receipt(r) if r.kind == ReceiptKind::Delivered => Some(r.mid),

@@ -19,7 +19,7 @@ mod runtime;
 pub mod server;
 mod upload;
 
-pub use client::{Client, WsConnector, WsTransport};
+pub use client::{Client, FileKind, FileSource, WsConnector, WsTransport};
 pub use runtime::{TokioRuntime, wall_clock};
 pub use server::{ServeConfig, ServerHandle, serve};
 pub use upload::upload;

@@ -56,10 +56,7 @@ async fn until<T>(
         .expect("in time")
 }
 
-fn connect(
-    server: &ServerHandle,
-    name: &str,
-) -> (natter_driver::ClientHandle, natter_driver::EventStream) {
+fn connect(server: &ServerHandle, name: &str) -> (Client, natter_driver::EventStream) {
     let config = Config::new(DeviceId::new(format!("{name}-1")).unwrap(), wall_clock().0);
     Client::connect(&format!("ws://{}/ws", server.addr), token_for(name), config)
 }
