@@ -35,11 +35,6 @@ pub mod message;
 pub mod server;
 pub mod time;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 pub use body::Body;
 pub use codec::{Codec, StreamDecoder};
 pub use error::{DecodeError, EncodeError, ErrorCode};

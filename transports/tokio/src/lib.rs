@@ -13,6 +13,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The README's examples, compiled (and run, where they do not need a
+/// server) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 mod client;
 pub mod demo;
 mod runtime;
