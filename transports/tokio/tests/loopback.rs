@@ -153,7 +153,11 @@ async fn bad_frames_and_bad_tokens_get_their_errors_and_others_are_served() {
         Millis(wall_clock().0 + 60_000),
     );
     let expired = token::mint(SECRET, &user("mallory"), Millis(1));
-    for (tok, code) in [(forged, 401), (expired, 419)] {
+    for (tok, code) in [
+        (forged, 401),
+        (expired, 419),
+        ("not-a-token".to_owned(), 401),
+    ] {
         let mut ws = raw(&server).await;
         let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
         ws.send(Message::text(hello)).await.unwrap();
@@ -255,5 +259,76 @@ async fn uploads_need_a_token_and_respect_the_size_limit() {
             .await
             .is_err()
     );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_connection_resumes_with_no_loss_and_no_duplicates() {
+    let server = start(None, 1024).await;
+    let (alice, mut alice_events) = connect(&server, "alice");
+    let (bob, mut bob_events) = connect(&server, "bob");
+    for events in [&mut alice_events, &mut bob_events] {
+        until(events, |e| {
+            matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+        })
+        .await;
+    }
+    let to_bob = || Conversation::Single(user("bob"));
+    let first = alice
+        .send(Outgoing::new(
+            to_bob(),
+            Body::Text {
+                text: "before".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(
+        until(&mut bob_events, |e| match e {
+            Event::Message(m) => Some(m.mid),
+            _ => None,
+        })
+        .await,
+        first
+    );
+    // Cut bob's connection; alice keeps writing; bob reconnects by himself.
+    bob.with(|c, now| c.handle_disconnect(now)).await.unwrap();
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        sent.push(
+            alice
+                .send(Outgoing::new(
+                    to_bob(),
+                    Body::Text {
+                        text: format!("during {i}"),
+                    },
+                ))
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        got.push(
+            until(&mut bob_events, |e| match e {
+                Event::Message(m) => Some(m.mid),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert_eq!(got, sent);
+    // Nothing else arrives: no duplicates.
+    let more = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            if let Some(Event::Message(m)) = bob_events.next().await {
+                return m.mid;
+            }
+        }
+    })
+    .await;
+    assert!(more.is_err(), "a duplicate arrived: {more:?}");
     server.shutdown().await;
 }
