@@ -56,6 +56,24 @@ async fn until<T>(
         .expect("in time")
 }
 
+/// The ids of the next `n` messages on `events`.
+async fn messages(
+    events: &mut natter_driver::EventStream,
+    n: usize,
+) -> Vec<natter_core::MessageId> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        got.push(
+            until(events, |e| match e {
+                Event::Message(m) => Some(m.mid),
+                _ => None,
+            })
+            .await,
+        );
+    }
+    got
+}
+
 fn connect(server: &ServerHandle, name: &str) -> (Client, natter_driver::EventStream) {
     let config = Config::new(DeviceId::new(format!("{name}-1")).unwrap(), wall_clock().0);
     Client::connect(&format!("ws://{}/ws", server.addr), token_for(name), config)
@@ -90,16 +108,7 @@ async fn a_crashed_server_restarts_from_its_data_directory_with_every_acknowledg
 
     let server = start(Some(dir.clone()), 1024).await;
     let (bob, mut bob_events) = connect(&server, "bob");
-    let mut got = Vec::new();
-    while got.len() < 5 {
-        got.push(
-            until(&mut bob_events, |e| match e {
-                Event::Message(m) => Some(m.mid),
-                _ => None,
-            })
-            .await,
-        );
-    }
+    let got = messages(&mut bob_events, 5).await;
     assert_eq!(got, acked);
     // A new message continues the numbering.
     let (mid, _) = bob
@@ -309,16 +318,7 @@ async fn a_cut_connection_resumes_with_no_loss_and_no_duplicates() {
                 .0,
         );
     }
-    let mut got = Vec::new();
-    while got.len() < 5 {
-        got.push(
-            until(&mut bob_events, |e| match e {
-                Event::Message(m) => Some(m.mid),
-                _ => None,
-            })
-            .await,
-        );
-    }
+    let got = messages(&mut bob_events, 5).await;
     assert_eq!(got, sent);
     // Nothing else arrives: no duplicates.
     let more = tokio::time::timeout(Duration::from_millis(500), async {
