@@ -57,6 +57,8 @@ pub struct Report {
     pub stats: Stats,
     /// Broken guarantees, each starting with its invariant's number.
     pub violations: Vec<String>,
+    /// The run's operations, connections and crashes, in order.
+    pub trace: Vec<String>,
 }
 
 /// Runs one simulation and checks every invariant.
@@ -84,6 +86,7 @@ pub fn run(config: &SimConfig) -> Report {
         config: config.clone(),
         stats: sim.stats,
         violations: sim.violations,
+        trace: sim.trace,
     }
 }
 

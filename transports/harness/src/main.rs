@@ -84,11 +84,20 @@ fn main() -> ExitCode {
     };
     println!("seed {} failed; shrinking...", config.seed);
     let (small, violations) = shrink(&config, 40);
-    for v in violations.iter().take(20) {
+    let distinct: std::collections::BTreeSet<&String> = violations.iter().collect();
+    for v in distinct.iter().take(20) {
         println!("  violation {v}");
     }
-    if violations.len() > 20 {
-        println!("  ... and {} more", violations.len() - 20);
+    if distinct.len() > 20 {
+        println!("  ... and {} more", distinct.len() - 20);
+    }
+    let trace = run(&small).trace;
+    println!(
+        "trace of the shrunk run ({} operations; the last 200 lines):",
+        small.ops
+    );
+    for line in trace.iter().rev().take(200).rev() {
+        println!("  {line}");
     }
     println!("replay with: {}", small.replay_command());
     ExitCode::FAILURE

@@ -80,6 +80,8 @@ pub struct Sim {
     pub(crate) ops_left: usize,
     pub(crate) stats: Stats,
     pub(crate) violations: Vec<String>,
+    /// What happened, one line per operation, connection change or crash.
+    pub(crate) trace: Vec<String>,
     uploads_due: BTreeMap<(Millis, u64), (usize, RequestId)>,
 }
 
@@ -128,8 +130,19 @@ impl Sim {
             next_op: Some(Millis(300)),
             stats: Stats::default(),
             violations: Vec::new(),
+            trace: Vec::new(),
             uploads_due: BTreeMap::new(),
         }
+    }
+
+    /// A device's name in traces: user and index.
+    pub(crate) fn name(&self, d: usize) -> String {
+        format!("{}#{d}", self.devices[d].user)
+    }
+
+    /// Adds a line to the trace, stamped with the virtual time.
+    pub(crate) fn note(&mut self, line: String) {
+        self.trace.push(format!("{:>8} ms  {line}", self.now.0));
     }
 
     /// The user of a connection.
@@ -444,6 +457,7 @@ impl Sim {
 
     /// A device opens a new connection.
     fn connect(&mut self, d: usize) {
+        self.note(format!("{} connects", self.name(d)));
         self.next_conn += 1;
         let conn = ConnectionId(self.next_conn);
         self.owners.insert(conn, d);
@@ -473,6 +487,9 @@ impl Sim {
             return;
         }
         let conn = up[self.rng.usize(..up.len())];
+        if let Some(d) = self.owners.get(&conn).copied() {
+            self.note(format!("fault: {}'s connection is cut", self.name(d)));
+        }
         self.stats.faults += 1;
         self.close(conn);
         self.server_outputs();
@@ -483,6 +500,11 @@ impl Sim {
     /// cut.
     pub(crate) fn restart(&mut self) {
         self.stats.faults += 1;
+        self.note(format!(
+            "fault: the server crashes ({} unpersisted batches lost) and restarts from {} records",
+            self.batches.len(),
+            self.durable.len()
+        ));
         self.batches.clear();
         self.server = Server::restore(self.server_config.clone(), self.durable.iter().cloned());
         let conns: Vec<(usize, ConnectionId)> = self

@@ -276,6 +276,30 @@ impl Sim {
                     .fetch_profile(now, Conversation::Single(someone)),
             },
         };
+        let op = match kind {
+            0..=39 => "send",
+            40..=46 => "recall",
+            47..=52 => "read receipt",
+            53..=58 => "conversation read",
+            59..=62 => "group read ack",
+            63..=66 => "create group",
+            67..=70 => "join group",
+            71..=72 => "leave group",
+            73..=74 => "kick",
+            75..=76 => "mute",
+            77..=80 => "create thread",
+            81..=84 => "join or leave thread",
+            85..=88 => "fetch history",
+            89..=91 => "fetch conversations",
+            92 => "delete conversation",
+            93..=94 => "block or unblock",
+            _ => "read_by or profile",
+        };
+        let line = match &result {
+            Ok(id) => format!("{}: {op} -> request {id} ({issued:?})", self.name(d)),
+            Err(e) => format!("{}: {op} refused at once: {e}", self.name(d)),
+        };
+        self.note(line);
         if let Ok(id) = result {
             self.devices[d].obs.issued.insert(id, issued);
         }

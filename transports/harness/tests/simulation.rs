@@ -35,6 +35,12 @@ fn the_same_seed_gives_the_same_run() {
             b.stats.virtual_ms
         )
     );
+    assert_eq!(a.trace, b.trace);
+    assert!(
+        a.trace.iter().any(|l| l.contains("connects")),
+        "{:?}",
+        a.trace
+    );
     let c = run(&SimConfig::new(43));
     assert_ne!(a.stats.steps, c.stats.steps);
 }
