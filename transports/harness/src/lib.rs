@@ -23,6 +23,10 @@
 //!
 //! The same seed gives the same run, step for step.
 //!
+//! [`Network`] is the same in-memory network without the workload: a test
+//! transport for SDK authors and conformance tests, where the test drives
+//! the clients itself.
+//!
 //! ```
 //! let report = natter_harness::run(&natter_harness::SimConfig::new(7));
 //! assert!(report.violations.is_empty(), "{:?}", report.violations);
@@ -33,12 +37,14 @@
 
 mod config;
 mod invariants;
+mod network;
 mod observe;
 mod shrink;
 mod sim;
 mod workload;
 
 pub use config::{FaultKind, FaultLevel, Sabotage, SimConfig};
+pub use network::Network;
 pub use shrink::shrink;
 pub use sim::{Sim, Stats};
 

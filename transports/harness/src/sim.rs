@@ -32,6 +32,8 @@ pub(crate) struct Device {
     pub(crate) obs: Observed,
     /// Request ids this device already put on the wire (for sabotage).
     wire_ids: BTreeSet<RequestId>,
+    /// Every event, kept when the network is used as a test transport.
+    pub(crate) log: Option<Vec<Event>>,
 }
 
 /// Frames of server inputs waiting for their records to be persisted.
@@ -86,31 +88,26 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// A network with every device connecting at once.
+    /// The simulation's network: the four users of [`USERS`] with their
+    /// devices connecting at once, and the workload starting at 300 ms.
     pub fn new(cfg: SimConfig) -> Sim {
-        let mut rng = fastrand::Rng::with_seed(cfg.seed);
+        let mut sim = Sim::bare(cfg);
+        for (name, count) in USERS {
+            for _ in 0..count {
+                sim.add_device(name)
+                    .unwrap_or_else(|_| unreachable!("valid user names"));
+            }
+        }
+        sim.next_op = Some(Millis(300));
+        sim
+    }
+
+    /// A network with a server and no device.
+    pub(crate) fn bare(cfg: SimConfig) -> Sim {
+        let rng = fastrand::Rng::with_seed(cfg.seed);
         let mut server_config = ServerConfig::new(SECRET);
         server_config.recall(Duration::from_secs(30), true);
         let server_config = Arc::new(server_config);
-        let mut devices = Vec::new();
-        for (name, count) in USERS {
-            for n in 0..count {
-                let user = UserId::new(name).unwrap_or_else(|_| unreachable!());
-                let device =
-                    DeviceId::new(format!("{name}-{n}")).unwrap_or_else(|_| unreachable!());
-                let mut config = Config::new(device, rng.u64(..));
-                config.auto_delivered_receipts(rng.bool());
-                let tok = token::mint(SECRET, &user, Millis(u64::MAX / 4));
-                devices.push(Device {
-                    user,
-                    client: Client::new(Arc::new(config), tok),
-                    conn: None,
-                    reconnect_at: Some(Millis(rng.u64(0..100))),
-                    obs: Observed::default(),
-                    wire_ids: BTreeSet::new(),
-                });
-            }
-        }
         Sim {
             ops_left: cfg.ops,
             cfg,
@@ -121,18 +118,38 @@ impl Sim {
             durable: Vec::new(),
             batches: VecDeque::new(),
             owners: BTreeMap::new(),
-            devices,
+            devices: Vec::new(),
             queue: BTreeMap::new(),
             tick: 0,
             link_last: BTreeMap::new(),
             next_conn: 0,
             faulty: true,
-            next_op: Some(Millis(300)),
+            next_op: None,
             stats: Stats::default(),
             violations: Vec::new(),
             trace: Vec::new(),
             uploads_due: BTreeMap::new(),
         }
+    }
+
+    /// Adds a device of user `name`; it connects within 100 ms.
+    pub(crate) fn add_device(&mut self, name: &str) -> Result<usize, natter_core::ids::IdError> {
+        let user = UserId::new(name)?;
+        let n = self.devices.iter().filter(|d| d.user == user).count();
+        let device = DeviceId::new(format!("{name}-{n}"))?;
+        let mut config = Config::new(device, self.rng.u64(..));
+        config.auto_delivered_receipts(self.rng.bool());
+        let tok = token::mint(SECRET, &user, Millis(u64::MAX / 4));
+        self.devices.push(Device {
+            user,
+            client: Client::new(Arc::new(config), tok),
+            conn: None,
+            reconnect_at: Some(Millis(self.now.0 + self.rng.u64(0..100))),
+            obs: Observed::default(),
+            wire_ids: BTreeSet::new(),
+            log: None,
+        });
+        Ok(self.devices.len() - 1)
     }
 
     /// A device's name in traces: user and index.
@@ -406,6 +423,9 @@ impl Sim {
         }
         let events: Vec<Event> =
             std::iter::from_fn(|| self.devices[d].client.poll_event()).collect();
+        if let Some(log) = &mut self.devices[d].log {
+            log.extend(events.iter().cloned());
+        }
         for event in &events {
             self.devices[d].obs.see(event);
             if let Event::UploadRequested { id, .. } = event {

@@ -1,4 +1,6 @@
 //! The simulation in the workspace suite: a few hundred seeds keep every
+
+#![allow(clippy::unwrap_used)]
 //! guarantee, runs are reproducible, and a broken system is caught.
 
 use natter_harness::{FaultLevel, Sabotage, SimConfig, run};
@@ -99,4 +101,57 @@ fn a_failing_run_shrinks_and_still_fails() {
     assert!(!violations.is_empty());
     assert!(small.ops <= failing.ops);
     assert!(small.replay_command().contains("--sabotage forget-dedup"));
+}
+
+#[test]
+fn the_network_is_a_test_transport_with_cuts_and_restarts() {
+    use natter_core::client::{Event, Outgoing};
+    use natter_core::{Body, Conversation, UserId};
+    use natter_harness::Network;
+
+    let mut net = Network::new(11, FaultLevel::Default);
+    let alice = net.add_device("alice").unwrap();
+    let bob = net.add_device("bob").unwrap();
+    net.run_for(1_000);
+    let to_bob = Conversation::Single(UserId::new("bob").unwrap());
+    let mut sent = Vec::new();
+    for i in 0..20 {
+        if i == 5 {
+            net.cut(bob);
+        }
+        if i == 12 {
+            net.restart_server();
+        }
+        let msg = Outgoing::new(
+            to_bob.clone(),
+            Body::Text {
+                text: format!("m{i}"),
+            },
+        );
+        sent.push(net.command(alice, |c, now| c.send(now, msg)).unwrap());
+        net.run_for(200);
+    }
+    assert!(net.settle(), "{:?}", net.trace());
+    let texts: Vec<String> = net
+        .take_events(bob)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(format!("{:?}", m.body)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 20, "{texts:?}");
+    for (i, t) in texts.iter().enumerate() {
+        assert!(t.contains(&format!("\"m{i}\"")), "{i}: {t}");
+    }
+    let outcomes = net
+        .take_events(alice)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Outcome(_)))
+        .count();
+    assert_eq!(outcomes, 20);
+    assert_eq!(
+        net.client(bob).conversations(),
+        net.server().conversations_of(net.user(bob))
+    );
 }
