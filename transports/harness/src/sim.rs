@@ -88,7 +88,7 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// The simulation's network: the four users of [`USERS`] with their
+    /// The simulation's network: four users (alice and bob with two devices, carol and dave with one), their
     /// devices connecting at once, and the workload starting at 300 ms.
     pub fn new(cfg: SimConfig) -> Sim {
         let mut sim = Sim::bare(cfg);
