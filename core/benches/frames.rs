@@ -1,6 +1,7 @@
 //! Per-frame costs of the hot path: decoding and encoding a small text
-//! message, and the client handling one delivery (decode + ordering +
-//! duplicate check + conversation mirror + ack scheduling).
+//! message, the client handling one delivery (decode + ordering + duplicate
+//! check + conversation mirror + ack scheduling), and the server handling
+//! one send (decode + rules + storage + fan-out + records + answer).
 //!
 //! `cargo bench -p natter-core --bench frames`
 
@@ -62,5 +63,45 @@ fn client(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, codec, client);
+fn server(c: &mut Criterion) {
+    use natter_core::UserId;
+    use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+    let mut config = ServerConfig::new(b"bench".to_vec());
+    config.rates(u32::MAX, u32::MAX);
+    let mut server = Server::new(Arc::new(config));
+    for (conn, name) in [(1, "alice"), (2, "bob")] {
+        let user = UserId::new(name).expect("valid");
+        let tok = token::mint(b"bench", &user, Millis(u64::MAX / 4));
+        server.handle_connect(Millis(0), ConnectionId(conn));
+        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+        server
+            .handle_bytes(Millis(0), ConnectionId(conn), hello.as_bytes())
+            .expect("valid");
+    }
+    let drain = |s: &mut Server| {
+        while let Some(r) = s.poll_record() {
+            black_box(r);
+        }
+        while let Some(t) = s.poll_transmit() {
+            black_box(t);
+        }
+        while let Some(e) = s.poll_event() {
+            black_box(e);
+        }
+    };
+    drain(&mut server);
+    let mut n = 0u64;
+    c.bench_function("server handle_bytes send (1:1, both online) + drain", |b| {
+        b.iter(|| {
+            n += 1;
+            let send = format!(
+                r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"hello bob, how are you today?"}}}}"#
+            );
+            server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes()).expect("valid");
+            drain(&mut server);
+        })
+    });
+}
+
+criterion_group!(benches, codec, client, server);
 criterion_main!(benches);

@@ -88,8 +88,9 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// The simulation's network: four users (alice and bob with two devices, carol and dave with one), their
-    /// devices connecting at once, and the workload starting at 300 ms.
+    /// The simulation's network: four users (alice and bob with two
+    /// devices, carol and dave with one), every device connecting at once,
+    /// and the workload starting at 300 ms.
     pub fn new(cfg: SimConfig) -> Sim {
         let mut sim = Sim::bare(cfg);
         for (name, count) in USERS {
