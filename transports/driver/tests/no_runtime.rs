@@ -131,7 +131,7 @@ fn two_clients_talk_through_the_core_server_without_an_async_runtime() {
     let (to_server, inbound) = mpsc::unbounded();
     let (register, registrations) = mpsc::unbounded();
     spawner.spawn_local(serve(registrations, inbound)).unwrap();
-    let mut start = |name: &str, n: u64| {
+    let start = |name: &str, n: u64| {
         let user = UserId::new(name).unwrap();
         let tok = token::mint(b"k", &user, Millis(u64::MAX / 4));
         let client = Client::new(Arc::new(Config::new(DeviceId::new(name).unwrap(), 1)), tok);
