@@ -9,6 +9,9 @@ use natter_core::server::{ConnectionId, Record, Server, ServerEvent};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
+/// The most inputs handled before one persist-and-transmit.
+const MAX_BATCH: usize = 256;
+
 /// What a connection task receives.
 #[derive(Debug)]
 pub(crate) enum Out {
@@ -38,7 +41,17 @@ impl Actor {
             tokio::select! {
                 input = inputs.recv() => match input {
                     None => break,
-                    Some(input) => self.handle(input),
+                    Some(input) => {
+                        self.handle(input);
+                        // Group commit: take whatever else is waiting, then
+                        // persist once for all of it before any frame goes out.
+                        for _ in 0..MAX_BATCH {
+                            match inputs.try_recv() {
+                                Ok(more) => self.handle(more),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                 },
                 () = sleep_until(timer) => self.server.handle_timeout(wall_clock()),
             }
