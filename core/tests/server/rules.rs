@@ -215,3 +215,27 @@ fn blocking_stops_one_to_one_messages() {
         400
     );
 }
+
+#[test]
+fn a_recall_reaches_a_former_member_whose_list_still_shows_the_message() {
+    let mut t = S::new();
+    let a = t.login("alice");
+    let b = t.login("bob");
+    let g = t.group(a, "group", &["bob"]);
+    t.text_to(a, "r1", "group", &g, "oops");
+    t.ask(
+        b,
+        &format!(r#"{{"type":"group_leave","id":"l1","group":"{g}"}}"#),
+    );
+    t.drain();
+    assert_eq!(t.s.conversations_of(&user("bob"))[0].unread, 1);
+    t.ask(a, r#"{"type":"recall","id":"c1","mid":"1"}"#);
+    let got = t.take(b);
+    assert_eq!(of(&got, "recalled").len(), 1, "{got:?}");
+    let list = t.s.conversations_of(&user("bob"));
+    assert_eq!(list[0].unread, 0);
+    assert!(matches!(
+        list[0].last,
+        Some(natter_core::Entry::Tombstone(_))
+    ));
+}
