@@ -3,10 +3,21 @@
 //!
 //! The vectors live in `conformance/vectors/*.json` and are plain data, so an
 //! implementation in any language can run them; their format is described in
-//! each file's `description`. This crate runs them against `natter-core`:
+//! each file's `description`:
+//!
+//! * `codec.json`: bytes in, the frame or the typed error (and wire code)
+//!   out;
+//! * `server.json`: scripts of connections and frames, with the exact frames
+//!   a server sends back (handshake, refusals, fan-out, idempotency, replay,
+//!   errors, recall, conversation read, groups and read counts).
+//!
+//! This crate runs them against `natter-core`:
 //!
 //! ```
-//! let report = natter_conformance::codec::run_file(natter_conformance::vector_path("codec.json"))?;
+//! use natter_conformance::{codec, server, vector_path};
+//! let report = codec::run_file(vector_path("codec.json"))?;
+//! assert!(report.failures.is_empty(), "{report}");
+//! let report = server::run_file(vector_path("server.json"))?;
 //! assert!(report.failures.is_empty(), "{report}");
 //! # Ok::<(), natter_conformance::VectorError>(())
 //! ```
@@ -15,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod server;
 
 use std::path::PathBuf;
 
