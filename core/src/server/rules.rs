@@ -66,13 +66,15 @@ impl Server {
                 ),
             );
         }
-        let banned = texts(&s.body).into_iter().any(|t| {
-            let t = t.to_lowercase();
-            self.config
-                .banned_words
-                .iter()
-                .any(|w| t.contains(w.as_str()))
-        });
+        let filtering = !self.config.banned_words.is_empty();
+        let banned = filtering
+            && texts(&s.body).into_iter().any(|t| {
+                let t = t.to_lowercase();
+                self.config
+                    .banned_words
+                    .iter()
+                    .any(|w| t.contains(w.as_str()))
+            });
         if banned {
             return fail(ErrorCode::CONTENT_NOT_ALLOWED, "the content is not allowed");
         }
