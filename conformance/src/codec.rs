@@ -1,11 +1,10 @@
 //! The codec vectors: bytes in, a frame or a typed error out.
 
-use crate::VectorError;
+use crate::{Report, VectorError};
 use natter_core::frame::WireFrame;
 use natter_core::{ClientFrame, Codec, DecodeError, ServerFrame};
 use serde::Deserialize;
 use serde_json::Value;
-use std::fmt;
 use std::path::Path;
 
 /// A file of codec vectors.
@@ -102,24 +101,6 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-/// The outcome of running a file.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Cases that behaved as expected.
-    pub passed: usize,
-    /// Cases that did not, each with what happened.
-    pub failures: Vec<String>,
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for failure in &self.failures {
-            writeln!(f, "FAIL {failure}")?;
-        }
-        write!(f, "{} passed, {} failed", self.passed, self.failures.len())
-    }
-}
-
 fn outcome<F: WireFrame>(codec: &Codec, bytes: &[u8]) -> Result<Value, DecodeError> {
     let frame: F = codec.decode(bytes)?;
     Ok(serde_json::to_value(&frame).unwrap_or(Value::Null))
@@ -155,28 +136,12 @@ fn check(codec: &Codec, case: &Case) -> Result<(), String> {
 /// Runs every case of a parsed vector file.
 pub fn run(file: &VectorFile) -> Report {
     let codec = Codec::new(file.max_frame);
-    let mut report = Report::default();
-    for case in &file.cases {
-        match check(&codec, case) {
-            Ok(()) => report.passed += 1,
-            Err(why) => report.failures.push(format!("{}: {why}", case.name)),
-        }
-    }
-    report
+    Report::collect(&file.cases, |case| &case.name, |case| check(&codec, case))
 }
 
 /// Reads and runs a vector file.
 pub fn run_file(path: impl AsRef<Path>) -> Result<Report, VectorError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
-        path: path.into(),
-        source,
-    })?;
-    let file: VectorFile = serde_json::from_str(&text).map_err(|source| VectorError::Format {
-        path: path.into(),
-        source,
-    })?;
-    Ok(run(&file))
+    Ok(run(&crate::read(path.as_ref())?))
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@
 pub mod codec;
 pub mod server;
 
-use std::path::PathBuf;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// The path of a vector file shipped in this crate's `vectors/` directory.
 pub fn vector_path(name: &str) -> PathBuf {
@@ -56,4 +58,52 @@ pub enum VectorError {
         /// Why.
         source: serde_json::Error,
     },
+}
+
+/// Reads and parses a vector file.
+fn read<T: DeserializeOwned>(path: &Path) -> Result<T, VectorError> {
+    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
+        path: path.into(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| VectorError::Format {
+        path: path.into(),
+        source,
+    })
+}
+
+/// The outcome of running a file.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Cases that behaved as expected.
+    pub passed: usize,
+    /// Cases that did not, each with what happened.
+    pub failures: Vec<String>,
+}
+
+impl Report {
+    /// Runs `check` on every case, naming failures by `name`.
+    fn collect<C>(
+        cases: &[C],
+        name: impl Fn(&C) -> &str,
+        check: impl Fn(&C) -> Result<(), String>,
+    ) -> Report {
+        let mut report = Report::default();
+        for case in cases {
+            match check(case) {
+                Ok(()) => report.passed += 1,
+                Err(why) => report.failures.push(format!("{}: {why}", name(case))),
+            }
+        }
+        report
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for failure in &self.failures {
+            writeln!(f, "FAIL {failure}")?;
+        }
+        write!(f, "{} passed, {} failed", self.passed, self.failures.len())
+    }
 }

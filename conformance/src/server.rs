@@ -11,8 +11,7 @@
 //! in the vectors are HMAC-SHA256 tokens (PROTOCOL.md §4.4) under the file's
 //! `secret`.
 
-use crate::VectorError;
-use crate::codec::Report;
+use crate::{Report, VectorError};
 use natter_core::Millis;
 use natter_core::server::{ConnectionId, Server, ServerConfig};
 use serde::Deserialize;
@@ -127,28 +126,12 @@ fn run_case(file: &VectorFile, case: &Case) -> Result<(), String> {
 
 /// Runs every case of a parsed file against natter-core's server.
 pub fn run(file: &VectorFile) -> Report {
-    let mut report = Report::default();
-    for case in &file.cases {
-        match run_case(file, case) {
-            Ok(()) => report.passed += 1,
-            Err(why) => report.failures.push(format!("{}: {why}", case.name)),
-        }
-    }
-    report
+    Report::collect(&file.cases, |case| &case.name, |case| run_case(file, case))
 }
 
 /// Reads and runs a server vector file.
 pub fn run_file(path: impl AsRef<Path>) -> Result<Report, VectorError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| VectorError::Io {
-        path: path.into(),
-        source,
-    })?;
-    let file: VectorFile = serde_json::from_str(&text).map_err(|source| VectorError::Format {
-        path: path.into(),
-        source,
-    })?;
-    Ok(run(&file))
+    Ok(run(&crate::read(path.as_ref())?))
 }
 
 #[cfg(test)]

@@ -115,14 +115,20 @@ impl Codec {
 
     /// Encodes a frame as the JSON text of one WebSocket text message.
     pub fn encode<F: WireFrame>(&self, frame: &F) -> Result<Bytes, EncodeError> {
-        let json = serde_json::to_vec(frame)?;
+        self.encode_text(frame)
+            .map(|json| Bytes::from(json.into_bytes()))
+    }
+
+    /// Encodes a frame as a `String`, for WebSocket libraries that take text.
+    pub fn encode_text<F: WireFrame>(&self, frame: &F) -> Result<String, EncodeError> {
+        let json = serde_json::to_string(frame)?;
         if json.len() > self.max_frame {
             return Err(EncodeError::TooLarge {
                 len: json.len(),
                 max: self.max_frame,
             });
         }
-        Ok(Bytes::from(json))
+        Ok(json)
     }
 
     /// Decodes one frame from the JSON text of a WebSocket message (or the
@@ -149,7 +155,10 @@ impl Codec {
             None => head(json)?.kind,
         };
         match F::decode_kind(&kind, json) {
-            None => Err(crate::frame::unknown(&kind, request_id(json))),
+            None => Err(DecodeError::UnknownType {
+                kind: kind.chars().take(64).collect(),
+                id: request_id(json),
+            }),
             Some(Ok(frame)) => Ok(frame),
             Some(Err((kind, e))) => Err(match e.classify() {
                 serde_json::error::Category::Data => DecodeError::Invalid {

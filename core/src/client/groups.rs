@@ -9,6 +9,7 @@ use crate::frame::group::{
     GroupUsers, UserRef,
 };
 use crate::ids::{GroupId, RequestId, UserId};
+use crate::limits::{MAX_GROUP_NAME, MAX_USERS, name_ok};
 use crate::time::Millis;
 
 /// A group or room to create.
@@ -34,12 +35,12 @@ impl Client {
         spec: GroupSpec,
     ) -> Result<RequestId, CommandError> {
         let chars = spec.name.chars().count();
-        if chars == 0 || chars > 128 {
+        if !name_ok(&spec.name, MAX_GROUP_NAME) {
             return Err(CommandError::InvalidArgument(format!(
-                "group name of {chars} characters; 1 to 128 are allowed"
+                "group name of {chars} characters; 1 to {MAX_GROUP_NAME} are allowed"
             )));
         }
-        if spec.members.len() > 100 {
+        if spec.members.len() > MAX_USERS {
             return Err(CommandError::InvalidArgument(
                 "more than 100 initial members".into(),
             ));
@@ -162,7 +163,7 @@ impl Client {
         mute: bool,
         allow: Vec<UserId>,
     ) -> Result<RequestId, CommandError> {
-        if allow.len() > 100 {
+        if allow.len() > MAX_USERS {
             return Err(CommandError::InvalidArgument(
                 "allow list of more than 100 users".into(),
             ));

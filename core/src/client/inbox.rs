@@ -228,7 +228,7 @@ impl Client {
             self.mirror.on_message(me, &msg);
         }
         if &msg.from == me {
-            self.remember_own(&msg);
+            self.remember_own(msg.mid, msg.ts);
             if let Some(req) = msg.req.clone().filter(|r| self.outbox.contains(r)) {
                 self.sent.insert(req.clone(), msg.mid);
                 self.finish(

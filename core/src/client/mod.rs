@@ -442,7 +442,7 @@ impl Client {
 
 /// Checks a page size against PROTOCOL.md §16.
 fn check_page(limit: u16) -> Result<(), CommandError> {
-    if (1..=100).contains(&limit) {
+    if crate::limits::page_ok(limit) {
         Ok(())
     } else {
         Err(CommandError::InvalidArgument(format!(
@@ -453,7 +453,7 @@ fn check_page(limit: u16) -> Result<(), CommandError> {
 
 /// Checks a user list against PROTOCOL.md §16.
 fn check_users(users: &[UserId]) -> Result<(), CommandError> {
-    if (1..=100).contains(&users.len()) {
+    if crate::limits::users_ok(users.len()) {
         Ok(())
     } else {
         Err(CommandError::InvalidArgument(format!(

@@ -54,6 +54,14 @@ impl Pending {
     }
 }
 
+/// The send a held request waits for.
+fn held_send(stage: &Stage) -> Option<&RequestId> {
+    match stage {
+        Stage::Held { send } => Some(send),
+        _ => None,
+    }
+}
+
 /// What a timer asks the client to do.
 #[derive(Debug)]
 pub(crate) enum Due {
@@ -69,6 +77,9 @@ pub(crate) struct Outbox {
     order: BTreeMap<u64, RequestId>,
     timers: BTreeSet<(Millis, u64)>,
     next_order: u64,
+    /// Held recalls by the send they wait for, so that answering a send
+    /// does not scan the outbox.
+    holds: BTreeMap<RequestId, BTreeSet<RequestId>>,
 }
 
 impl Outbox {
@@ -104,13 +115,36 @@ impl Outbox {
             order,
             wake: None,
         };
+        self.link(&id, held_send(&pending.stage));
         self.entries.insert(id.clone(), pending);
         self.rearm(&id);
+    }
+
+    /// Indexes a held request under the send it waits for.
+    fn link(&mut self, id: &RequestId, send: Option<&RequestId>) {
+        if let Some(send) = send {
+            self.holds
+                .entry(send.clone())
+                .or_default()
+                .insert(id.clone());
+        }
+    }
+
+    fn unlink(&mut self, id: &RequestId, send: Option<&RequestId>) {
+        if let Some(send) = send
+            && let Some(held) = self.holds.get_mut(send)
+        {
+            held.remove(id);
+            if held.is_empty() {
+                self.holds.remove(send);
+            }
+        }
     }
 
     /// Removes a request and its timers.
     pub(crate) fn remove(&mut self, id: &RequestId) -> Option<Pending> {
         let p = self.entries.remove(id)?;
+        self.unlink(id, held_send(&p.stage));
         self.order.remove(&p.order);
         if let Some(w) = p.wake {
             self.timers.remove(&(w, p.order));
@@ -122,7 +156,13 @@ impl Outbox {
     /// timer.
     pub(crate) fn update(&mut self, id: &RequestId, f: impl FnOnce(&mut Pending)) {
         if let Some(p) = self.entries.get_mut(id) {
+            let before = held_send(&p.stage).cloned();
             f(p);
+            let after = held_send(&p.stage).cloned();
+            if before != after {
+                self.unlink(id, before.as_ref());
+                self.link(id, after.as_ref());
+            }
             self.rearm(id);
         }
     }
@@ -188,11 +228,10 @@ impl Outbox {
 
     /// Requests held for `send`.
     pub(crate) fn held_for(&self, send: &RequestId) -> Vec<RequestId> {
-        self.entries
-            .iter()
-            .filter(|(_, p)| matches!(&p.stage, Stage::Held { send: s } if s == send))
-            .map(|(id, _)| id.clone())
-            .collect()
+        self.holds
+            .get(send)
+            .map(|held| held.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The earliest timer.

@@ -7,8 +7,8 @@ use crate::body::{Attachment, Body};
 use crate::frame::ClientFrame;
 use crate::frame::client::{ReceiptKind, Send};
 use crate::frame::server::Sent;
-use crate::ids::RequestId;
-use crate::message::{Conversation, Ext, Message, Priority, PushInfo};
+use crate::ids::{MessageId, RequestId};
+use crate::message::{Conversation, Ext, Priority, PushInfo};
 use crate::time::Millis;
 
 /// A message to send, built with [`Outgoing::new`] and the option setters.
@@ -267,14 +267,7 @@ impl Client {
             return;
         }
         if matches!(p.frame, ClientFrame::Send(_)) {
-            self.own.insert(
-                s.mid,
-                OwnMessage {
-                    ts: s.ts,
-                    receipt: None,
-                    group_reads: 0,
-                },
-            );
+            self.remember_own(s.mid, s.ts);
             self.sent.insert(s.id.clone(), s.mid);
         }
         self.release_recalls(now, &s.id, s.mid);
@@ -288,12 +281,13 @@ impl Client {
         );
     }
 
-    pub(crate) fn remember_own(&mut self, msg: &Message) {
-        if self.own.get(&msg.mid).is_none() {
+    /// Starts remembering one of this user's messages (kept if known).
+    pub(crate) fn remember_own(&mut self, mid: MessageId, ts: Millis) {
+        if self.own.get(&mid).is_none() {
             self.own.insert(
-                msg.mid,
+                mid,
                 OwnMessage {
-                    ts: msg.ts,
+                    ts,
                     receipt: None,
                     group_reads: 0,
                 },

@@ -92,12 +92,6 @@ fn load(value: &serde_json::Value) -> Result<ClientFrame, RestoreError> {
         .map_err(|e| RestoreError::Request(e.to_string()))
 }
 
-/// The request id of a saved request frame.
-fn request_id(frame: &ClientFrame) -> Option<RequestId> {
-    let value = serde_json::to_value(frame).ok()?;
-    RequestId::new(value.get("id")?.as_str()?).ok()
-}
-
 impl Client {
     /// The state worth keeping, or `None` before the first session.
     pub fn snapshot(&self, now: Millis) -> Option<Snapshot> {
@@ -159,7 +153,9 @@ impl Client {
         client.inbox.reset_session();
         for saved in &snap.outbox {
             let frame = load(&saved.frame)?;
-            let id = request_id(&frame)
+            let id = frame
+                .request_id()
+                .cloned()
                 .ok_or_else(|| RestoreError::Request("a saved request has no id".into()))?;
             let stage = match (&saved.held_for, saved.uploading) {
                 (Some(send), _) => Stage::Held { send: send.clone() },
@@ -175,7 +171,7 @@ impl Client {
         }
         for value in &snap.failed {
             let frame = load(value)?;
-            if let Some(id) = request_id(&frame) {
+            if let Some(id) = frame.request_id().cloned() {
                 client.failed.insert(id, frame);
             }
         }

@@ -7,10 +7,8 @@ use super::{Client, CommandError};
 use crate::frame::ClientFrame;
 use crate::frame::client::{ThreadCreate, ThreadRef};
 use crate::ids::{GroupId, MessageId, RequestId, ThreadId};
+use crate::limits::{MAX_THREAD_NAME, name_ok};
 use crate::time::Millis;
-
-/// The longest thread name, in characters.
-pub const MAX_THREAD_NAME: usize = 64;
 
 impl Client {
     /// Creates a thread from a group message; ends in
@@ -24,7 +22,7 @@ impl Client {
     ) -> Result<RequestId, CommandError> {
         let name = name.into();
         let chars = name.chars().count();
-        if chars == 0 || chars > MAX_THREAD_NAME {
+        if !name_ok(&name, MAX_THREAD_NAME) {
             return Err(CommandError::InvalidArgument(format!(
                 "thread name of {chars} characters; 1 to {MAX_THREAD_NAME} are allowed"
             )));

@@ -10,7 +10,6 @@ pub mod client;
 pub mod group;
 pub mod server;
 
-use crate::error::DecodeError;
 use client::*;
 use group::*;
 use serde::Serialize;
@@ -199,10 +198,35 @@ impl ServerFrame {
     }
 }
 
-/// Keeps the decode error helper next to the frame sets it serves.
-pub(crate) fn unknown(kind: &str, id: Option<crate::ids::RequestId>) -> DecodeError {
-    DecodeError::UnknownType {
-        kind: kind.chars().take(64).collect(),
-        id,
+impl ClientFrame {
+    /// The request id of a request; `None` for `hello`, `ping` and `ack`,
+    /// which are not requests.
+    pub fn request_id(&self) -> Option<&crate::ids::RequestId> {
+        use ClientFrame as C;
+        let id = match self {
+            C::Hello(_) | C::Ping(_) | C::Ack(_) => return None,
+            C::Send(f) => &f.id,
+            C::Recall(f) | C::ReadBy(f) => &f.id,
+            C::Receipt(f) => &f.id,
+            C::ConvRead(f) => &f.id,
+            C::GroupRead(f) => &f.id,
+            C::ThreadCreate(f) => &f.id,
+            C::ThreadJoin(f) | C::ThreadLeave(f) | C::ThreadDestroy(f) => &f.id,
+            C::History(f) => &f.id,
+            C::ConvList(f) => &f.id,
+            C::ConvProfile(f) => &f.id,
+            C::ConvDelete(f) => &f.id,
+            C::GroupCreate(f) => &f.id,
+            C::GroupInvite(f) | C::GroupKick(f) => &f.id,
+            C::GroupJoin(f) => &f.id,
+            C::GroupLeave(f) | C::GroupDismiss(f) => &f.id,
+            C::GroupAdmin(f) => &f.id,
+            C::GroupMute(f) => &f.id,
+            C::GroupMuteAll(f) => &f.id,
+            C::GroupDecide(f) => &f.id,
+            C::Block(f) | C::Unblock(f) => &f.id,
+            C::Token(f) => &f.id,
+        };
+        Some(id)
     }
 }

@@ -9,8 +9,9 @@ use crate::frame::server::{ConvList, ConvProfile, ConversationInfo};
 use crate::ids::{MessageId, RequestId, UserId};
 
 impl Server {
-    /// A user's conversations, most recent first.
-    pub(crate) fn sorted_conversations(&self, user: &UserId) -> Vec<ConversationInfo> {
+    /// One user's conversation list as the server counts it, most recent
+    /// first (the same answer `conv_list` gives, without paging).
+    pub fn conversations_of(&self, user: &UserId) -> Vec<ConversationInfo> {
         let Some(u) = self.state.users.get(user) else {
             return Vec::new();
         };
@@ -29,7 +30,7 @@ impl Server {
         user: &UserId,
         q: ConvListQuery,
     ) -> Result<Option<ServerFrame>, Fail> {
-        if !(1..=100).contains(&q.limit) {
+        if !crate::limits::page_ok(q.limit) {
             return fail(ErrorCode::BAD_REQUEST, "limit must be 1 to 100");
         }
         let below = match &q.cursor {
@@ -39,7 +40,7 @@ impl Server {
                     .map_err(|_| (ErrorCode::BAD_REQUEST, "bad cursor".to_owned()))?,
             ),
         };
-        let all = self.sorted_conversations(user);
+        let all = self.conversations_of(user);
         let mut items: Vec<ConversationInfo> = all
             .into_iter()
             .filter(|c| below.is_none_or(|b| c.last.as_ref().is_some_and(|l| l.mid() < b)))

@@ -9,10 +9,11 @@ use crate::error::ErrorCode;
 use crate::frame::group::GroupKind;
 use crate::frame::{ClientFrame, ServerFrame};
 use crate::ids::{GroupId, RequestId, UserId};
+use crate::limits::{MAX_GROUP_NAME, MAX_USERS, name_ok};
 use crate::time::Millis;
 
 fn users_ok(users: &[UserId]) -> Result<(), Fail> {
-    if (1..=100).contains(&users.len()) {
+    if crate::limits::users_ok(users.len()) {
         Ok(())
     } else {
         fail(ErrorCode::BAD_REQUEST, "1 to 100 users per request")
@@ -94,8 +95,7 @@ impl Server {
         let ts = now;
         match frame {
             C::GroupCreate(c) => {
-                let chars = c.name.chars().count();
-                if chars == 0 || chars > 128 || c.members.len() > 100 {
+                if !name_ok(&c.name, MAX_GROUP_NAME) || c.members.len() > MAX_USERS {
                     return fail(
                         ErrorCode::BAD_REQUEST,
                         "a name of 1 to 128 characters and at most 100 members",
@@ -287,7 +287,7 @@ impl Server {
             }
             C::GroupMuteAll(r) => {
                 self.manager(user, &r.group)?;
-                if r.allow.len() > 100 {
+                if r.allow.len() > MAX_USERS {
                     return fail(
                         ErrorCode::BAD_REQUEST,
                         "at most 100 users on the allow list",

@@ -34,7 +34,7 @@ impl Server {
         user: &UserId,
         q: HistoryQuery,
     ) -> Result<Option<ServerFrame>, Fail> {
-        if !(1..=100).contains(&q.limit) {
+        if !crate::limits::page_ok(q.limit) {
             return fail(ErrorCode::BAD_REQUEST, "limit must be 1 to 100");
         }
         self.may_read(user, &q.conv)?;

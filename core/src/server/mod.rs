@@ -205,12 +205,6 @@ impl Server {
         self.state.users.get(user).map_or(Seq::ZERO, |u| u.last_seq)
     }
 
-    /// One user's conversation list as the server counts it, most recent
-    /// first (the same answer `conv_list` gives, without paging).
-    pub fn conversations_of(&self, user: &UserId) -> Vec<crate::frame::server::ConversationInfo> {
-        self.sorted_conversations(user)
-    }
-
     /// A stored message (a tombstone once recalled); `None` for unknown and
     /// online-only messages, which are never stored.
     pub fn stored(&self, mid: crate::ids::MessageId) -> Option<crate::message::Entry> {
@@ -338,7 +332,7 @@ impl Server {
             }
             (None, ClientFrame::Hello(h)) => self.on_hello(now, conn, h),
             (None, other) => {
-                let id = request_id(&other);
+                let id = other.request_id().cloned();
                 self.send_error(conn, id, ErrorCode::UNAUTHORIZED, "send hello first".into());
             }
             (Some(_), ClientFrame::Hello(_)) => {
@@ -458,7 +452,9 @@ impl Server {
     /// A request from a ready connection: answered from the idempotency
     /// window when repeated, else handled once.
     fn on_request(&mut self, now: Millis, conn: ConnectionId, user: &UserId, frame: ClientFrame) {
-        let Some(id) = request_id(&frame) else { return };
+        let Some(id) = frame.request_id().cloned() else {
+            return;
+        };
         if let Some(answer) = self
             .state
             .users
@@ -522,36 +518,6 @@ impl Server {
             other => self.on_group_request(now, user, id, other),
         }
     }
-}
-
-/// The `id` of a request frame.
-fn request_id(frame: &ClientFrame) -> Option<RequestId> {
-    use ClientFrame as C;
-    let id = match frame {
-        C::Hello(_) | C::Ping(_) | C::Ack(_) => return None,
-        C::Send(f) => &f.id,
-        C::Recall(f) | C::ReadBy(f) => &f.id,
-        C::Receipt(f) => &f.id,
-        C::ConvRead(f) => &f.id,
-        C::GroupRead(f) => &f.id,
-        C::ThreadCreate(f) => &f.id,
-        C::ThreadJoin(f) | C::ThreadLeave(f) | C::ThreadDestroy(f) => &f.id,
-        C::History(f) => &f.id,
-        C::ConvList(f) => &f.id,
-        C::ConvProfile(f) => &f.id,
-        C::ConvDelete(f) => &f.id,
-        C::GroupCreate(f) => &f.id,
-        C::GroupInvite(f) | C::GroupKick(f) => &f.id,
-        C::GroupJoin(f) => &f.id,
-        C::GroupLeave(f) | C::GroupDismiss(f) => &f.id,
-        C::GroupAdmin(f) => &f.id,
-        C::GroupMute(f) => &f.id,
-        C::GroupMuteAll(f) => &f.id,
-        C::GroupDecide(f) => &f.id,
-        C::Block(f) | C::Unblock(f) => &f.id,
-        C::Token(f) => &f.id,
-    };
-    Some(id.clone())
 }
 
 /// The frame of a remembered answer.

@@ -19,6 +19,17 @@ use std::time::Duration;
 /// The protocol versions this server speaks.
 pub const VERSIONS: &[u16] = &[1];
 
+impl Session {
+    /// When to warn that the token expires soon.
+    fn warn_at(&self, warning: Duration) -> Millis {
+        Millis(
+            self.token_expires
+                .0
+                .saturating_sub(warning.as_millis() as u64),
+        )
+    }
+}
+
 /// An authenticated connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Session {
@@ -202,8 +213,7 @@ impl Server {
     /// Re-arms a connection's one timer: the earliest of its idle deadline,
     /// its token warning and its token expiry.
     pub(crate) fn rearm(&mut self, conn: ConnectionId) {
-        let idle = Duration::from_millis(2 * u64::from(self.config.ping_ms));
-        let warning = self.config.token_warning;
+        let (idle, warning) = (self.idle_limit(), self.config.token_warning);
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
@@ -212,17 +222,24 @@ impl Server {
         }
         let mut wake = c.last_heard.saturating_add(idle);
         if let Some(s) = &c.session {
-            let warn_at = Millis(s.token_expires.0.saturating_sub(warning.as_millis() as u64));
-            let next = if s.warned { s.token_expires } else { warn_at };
+            let next = if s.warned {
+                s.token_expires
+            } else {
+                s.warn_at(warning)
+            };
             wake = wake.min(next);
         }
         c.wake = Some(wake);
         self.timers.insert((wake, conn));
     }
 
+    /// How long a connection may stay silent: twice the keep-alive.
+    fn idle_limit(&self) -> Duration {
+        Duration::from_millis(2 * u64::from(self.config.ping_ms))
+    }
+
     pub(crate) fn session_timer(&mut self, now: Millis, conn: ConnectionId) {
-        let idle = Duration::from_millis(2 * u64::from(self.config.ping_ms));
-        let warning = self.config.token_warning;
+        let (idle, warning) = (self.idle_limit(), self.config.token_warning);
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
@@ -243,9 +260,7 @@ impl Server {
                 });
                 return self.handle_disconnect(now, conn);
             }
-            if !s.warned
-                && Millis(s.token_expires.0.saturating_sub(warning.as_millis() as u64)) <= now
-            {
+            if !s.warned && s.warn_at(warning) <= now {
                 s.warned = true;
                 let expires = s.token_expires;
                 self.transmit(

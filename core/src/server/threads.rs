@@ -8,6 +8,7 @@ use crate::frame::ServerFrame;
 use crate::frame::client::ThreadCreate;
 use crate::frame::server::ThreadInfo;
 use crate::ids::{RequestId, ThreadId, UserId};
+use crate::limits::{MAX_THREAD_NAME, name_ok};
 use crate::message::Conversation;
 use crate::time::Millis;
 
@@ -19,8 +20,7 @@ impl Server {
         id: &RequestId,
         t: ThreadCreate,
     ) -> Result<Option<ServerFrame>, Fail> {
-        let chars = t.name.chars().count();
-        if chars == 0 || chars > 64 {
+        if !name_ok(&t.name, MAX_THREAD_NAME) {
             return fail(
                 ErrorCode::BAD_REQUEST,
                 "a thread name has 1 to 64 characters",

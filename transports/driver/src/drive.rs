@@ -205,8 +205,8 @@ impl<C: Connector, R: Runtime> Driver<C, R> {
             let Some(t) = self.transport.as_mut() else {
                 continue;
             };
-            let text = match self.codec.encode(&frame) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            let text = match self.codec.encode_text(&frame) {
+                Ok(text) => text,
                 Err(_) => continue,
             };
             if t.send(text).await.is_err() {

@@ -116,8 +116,8 @@ async fn serve(
         }
         while server.poll_record().is_some() {}
         while let Some((conn, frame)) = server.poll_transmit() {
-            if let (Some(tx), Ok(bytes)) = (conns.get(&conn), codec.encode(&frame)) {
-                let _ = tx.unbounded_send(String::from_utf8(bytes.to_vec()).unwrap());
+            if let (Some(tx), Ok(text)) = (conns.get(&conn), codec.encode_text(&frame)) {
+                let _ = tx.unbounded_send(text);
             }
         }
         while server.poll_event().is_some() {}

@@ -92,8 +92,8 @@ impl Actor {
             log.append(&records)?;
         }
         while let Some((conn, frame)) = self.server.poll_transmit() {
-            if let (Some(tx), Ok(bytes)) = (self.conns.get(&conn), self.codec.encode(&frame)) {
-                let _ = tx.send(Out::Frame(String::from_utf8_lossy(&bytes).into_owned()));
+            if let (Some(tx), Ok(text)) = (self.conns.get(&conn), self.codec.encode_text(&frame)) {
+                let _ = tx.send(Out::Frame(text));
             }
         }
         while let Some(event) = self.server.poll_event() {
