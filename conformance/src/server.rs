@@ -13,7 +13,7 @@
 
 use crate::{Report, VectorError};
 use natter_core::Millis;
-use natter_core::server::{ConnectionId, Server, ServerConfig};
+use natter_core::server::{ConnectionId, Output, Server, ServerConfig};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -107,15 +107,19 @@ fn run_case(file: &VectorFile, case: &Case) -> Result<(), String> {
                 sent.clear();
             }
         }
-        while server.poll_record().is_some() {}
-        while let Some((conn, frame)) = server.poll_transmit() {
-            let mut value = serde_json::to_value(&frame).map_err(|e| e.to_string())?;
-            if let Some(fields) = value.as_object_mut() {
-                fields.remove("reason");
+        while let Some(output) = server.poll_output() {
+            match output {
+                Output::Persist(batch) => server.persisted(batch.id()),
+                Output::Transmit { conn, frame } => {
+                    let mut value = serde_json::to_value(&frame).map_err(|e| e.to_string())?;
+                    if let Some(fields) = value.as_object_mut() {
+                        fields.remove("reason");
+                    }
+                    sent.push((conn.0, value));
+                }
+                Output::Event(_) => {}
             }
-            sent.push((conn.0, value));
         }
-        while server.poll_event().is_some() {}
     }
     if sent.is_empty() {
         Ok(())

@@ -65,7 +65,7 @@ fn client(c: &mut Criterion) {
 
 fn server(c: &mut Criterion) {
     use natter_core::UserId;
-    use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+    use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
     let mut config = ServerConfig::new(b"bench".to_vec());
     config.rates(u32::MAX, u32::MAX);
     let mut server = Server::new(Arc::new(config));
@@ -79,14 +79,11 @@ fn server(c: &mut Criterion) {
             .expect("valid");
     }
     let drain = |s: &mut Server| {
-        while let Some(r) = s.poll_record() {
-            black_box(r);
-        }
-        while let Some(t) = s.poll_transmit() {
-            black_box(t);
-        }
-        while let Some(e) = s.poll_event() {
-            black_box(e);
+        while let Some(output) = s.poll_output() {
+            if let Output::Persist(batch) = &output {
+                s.persisted(batch.id());
+            }
+            let _ = black_box(output);
         }
     };
     drain(&mut server);

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p natter-core --example server_memory`
 
-use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Millis, UserId};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
@@ -28,9 +28,11 @@ fn per<T>(n: usize, work: impl FnOnce() -> T) -> (T, f64) {
 }
 
 fn drain(s: &mut Server) {
-    while s.poll_record().is_some() {}
-    while s.poll_transmit().is_some() {}
-    while s.poll_event().is_some() {}
+    while let Some(output) = s.poll_output() {
+        if let Output::Persist(batch) = output {
+            s.persisted(batch.id());
+        }
+    }
 }
 
 fn login(s: &mut Server, conn: u64, u: &UserId) {

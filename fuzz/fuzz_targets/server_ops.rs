@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Millis, UserId};
 use std::sync::Arc;
 
@@ -53,9 +53,12 @@ fuzz_target!(|data: &[u8]| {
         if let Some(f) = frame {
             let _ = s.handle_bytes(t, conn, f.as_bytes());
         }
-        records.extend(std::iter::from_fn(|| s.poll_record()));
-        while s.poll_transmit().is_some() {}
-        while s.poll_event().is_some() {}
+        while let Some(output) = s.poll_output() {
+            if let Output::Persist(batch) = output {
+                s.persisted(batch.id());
+                records.extend(batch.into_records());
+            }
+        }
     }
     let restored = Server::restore(config, records);
     for u in USERS {

@@ -8,16 +8,67 @@
 //!   [`Server::handle_disconnect`], [`Server::handle_timeout`] at the instant
 //!   from [`Server::poll_timeout`], and application inputs such as
 //!   [`Server::notify`].
-//! * **Outputs**, drained after every input in this order:
-//!   [`Server::poll_record`] until `None` (persist each record durably;
-//!   **all records of an input must be durable before any frame of that
-//!   input is sent**: persist before ack), then [`Server::poll_transmit`]
-//!   (frames addressed to connections), then [`Server::poll_event`] (close
-//!   a connection, hand a push notification to a push service), then
-//!   [`Server::poll_timeout`].
+//! * **Outputs**, one queue, drained with [`Server::poll_output`] after
+//!   inputs until it returns `None`:
+//!   - [`Output::Persist`]: a [`Batch`] of records to write durably, in
+//!     order; then call [`Server::persisted`] with its id. Batches come out
+//!     as soon as they exist, so an adapter may write several and report
+//!     them with one call after one `fsync` (group commit): `persisted(id)`
+//!     covers every batch up to `id`.
+//!   - [`Output::Transmit`]: a frame for a connection.
+//!   - [`Output::Event`]: close a connection, or hand a push notification
+//!     to a push service.
+//!
+//!   **Persist before answer is a property of the queue**: the frames and
+//!   events of the inputs handled since the previous `poll_output` are held
+//!   until the batch of those inputs' records, and every batch before it,
+//!   is reported persisted. Frames leave in the order the server made them.
+//!   An in-memory server reports each batch persisted as it gets it.
+//! * **Timers**: [`Server::poll_timeout`] is the next instant at which
+//!   [`Server::handle_timeout`] must be called; calling it early is harmless.
 //! * **Recovery**: [`Server::restore`] applies the persisted records to a
 //!   fresh server; the result answers every later input as the original
 //!   would have (connections are not restored: clients reconnect and resume).
+//!
+//! The run loop, with a `Vec` standing in for the durable log and a map of
+//! outgoing queues for the connections:
+//!
+//! ```
+//! use natter_core::server::{ConnectionId, Output, Record, Server, ServerConfig, ServerEvent};
+//! use natter_core::{Millis, ServerFrame};
+//! use std::collections::BTreeMap;
+//! use std::sync::Arc;
+//!
+//! let mut server = Server::new(Arc::new(ServerConfig::new(b"secret".to_vec())));
+//! let mut log: Vec<Record> = Vec::new();
+//! let mut sockets: BTreeMap<ConnectionId, Vec<ServerFrame>> = BTreeMap::new();
+//!
+//! let conn = ConnectionId(1);
+//! let now = Millis(1_700_000_000_000);
+//! sockets.insert(conn, Vec::new());
+//! server.handle_connect(now, conn);
+//! let _ = server.handle_bytes(now, conn, br#"{"type":"ping","nonce":7}"#);
+//!
+//! // After every input (or every few inputs), drain until `None`.
+//! while let Some(output) = server.poll_output() {
+//!     match output {
+//!         Output::Persist(batch) => {
+//!             let id = batch.id();
+//!             log.extend(batch.into_records()); // write and fsync here
+//!             server.persisted(id); // frames behind it may now leave
+//!         }
+//!         Output::Transmit { conn, frame } => {
+//!             sockets.entry(conn).or_default().push(frame);
+//!         }
+//!         Output::Event(ServerEvent::Close { conn, .. }) => {
+//!             sockets.remove(&conn);
+//!         }
+//!         Output::Event(_push) => {} // hand to a push service
+//!     }
+//! }
+//! // Then sleep until `server.poll_timeout()` or the next input.
+//! assert!(matches!(sockets[&conn][..], [ServerFrame::Pong(_)]));
+//! ```
 //!
 //! Memory, measured by counting heap bytes with `cargo run --release -p
 //! natter-core --example server_memory` (2026-11-22, x86_64):
@@ -38,6 +89,7 @@ mod conversations;
 mod group_state;
 mod groups;
 mod history;
+mod output;
 mod recall;
 mod receipts;
 pub mod records;
@@ -49,6 +101,7 @@ mod threads;
 pub mod token;
 
 pub use config::{Rule, ServerConfig};
+pub use output::{Batch, BatchId, Output};
 pub use records::Record;
 
 use crate::codec::Codec;
@@ -62,7 +115,8 @@ use crate::message::Ext;
 use crate::time::Millis;
 use records::Answer;
 use state::{Appended, State};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use output::Outputs;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A connection, numbered by the adapter.
@@ -134,9 +188,7 @@ pub struct Server {
     online: BTreeMap<UserId, BTreeSet<ConnectionId>>,
     timers: BTreeSet<(Millis, ConnectionId)>,
     rates: rules::Rates,
-    records: VecDeque<Record>,
-    transmits: VecDeque<(ConnectionId, ServerFrame)>,
-    events: VecDeque<ServerEvent>,
+    outputs: Outputs,
 }
 
 /// A request's failure: code and reason.
@@ -156,9 +208,7 @@ impl Server {
             online: BTreeMap::new(),
             timers: BTreeSet::new(),
             rates: rules::Rates::default(),
-            records: VecDeque::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
+            outputs: Outputs::default(),
         }
     }
 
@@ -171,22 +221,18 @@ impl Server {
         server
     }
 
-    /// The next record to persist.
-    #[must_use]
-    pub fn poll_record(&mut self) -> Option<Record> {
-        self.records.pop_front()
+    /// The next thing to do: a batch of records to persist, or a frame or
+    /// event whose records are durable. `None` when nothing is left or
+    /// everything left waits for [`Server::persisted`].
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.poll()
     }
 
-    /// The next frame to send, and to which connection.
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<(ConnectionId, ServerFrame)> {
-        self.transmits.pop_front()
-    }
-
-    /// The next event for the adapter.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
+    /// Every record of batch `id` and of every batch before it is durable:
+    /// the frames and events waiting for them may leave. An id already
+    /// reported is harmless.
+    pub fn persisted(&mut self, id: BatchId) {
+        self.outputs.persisted(id);
     }
 
     /// When [`Server::handle_timeout`] must next be called.
@@ -396,7 +442,7 @@ impl Server {
     }
 
     fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
-        self.transmits.push_back((conn, frame));
+        self.outputs.transmit(conn, frame);
     }
 
     fn send_error(
@@ -413,7 +459,7 @@ impl Server {
     /// appended to the connected devices of their users.
     fn commit(&mut self, record: Record) -> Appended {
         let appended = self.state.apply(&record);
-        self.records.push_back(record);
+        self.outputs.record(record);
         for (user, seq) in &appended {
             self.deliver(user, *seq);
         }

@@ -77,7 +77,7 @@ impl Server {
             if user == msg.from || self.is_online(&user) {
                 continue;
             }
-            self.events.push_back(ServerEvent::Push(PushNotice {
+            self.outputs.event(ServerEvent::Push(PushNotice {
                 conv: Conversation::seen_by(&user, &msg.from, &msg.to),
                 user,
                 from: msg.from.clone(),

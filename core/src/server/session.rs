@@ -48,7 +48,7 @@ impl Server {
                 versions: VERSIONS.to_vec(),
             }),
         );
-        self.events.push_back(ServerEvent::Close {
+        self.outputs.event(ServerEvent::Close {
             conn,
             reason: CloseReason::Refused,
         });
@@ -244,7 +244,7 @@ impl Server {
             return;
         };
         if c.last_heard.saturating_add(idle) <= now {
-            self.events.push_back(ServerEvent::Close {
+            self.outputs.event(ServerEvent::Close {
                 conn,
                 reason: CloseReason::Idle,
             });
@@ -254,7 +254,7 @@ impl Server {
             if s.token_expires <= now {
                 let reason = format!("token expired at {}", s.token_expires.0);
                 self.send_error(conn, None, ErrorCode::TOKEN_EXPIRED, reason);
-                self.events.push_back(ServerEvent::Close {
+                self.outputs.event(ServerEvent::Close {
                     conn,
                     reason: CloseReason::TokenExpired,
                 });

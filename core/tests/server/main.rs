@@ -5,6 +5,7 @@
 
 mod durability;
 mod groups;
+mod persist_gate;
 mod props;
 mod receipts;
 mod routing;
@@ -12,7 +13,9 @@ mod rules;
 mod session;
 mod threads_history;
 
-use natter_core::server::{ConnectionId, Record, Server, ServerConfig, ServerEvent, token};
+use natter_core::server::{
+    ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token,
+};
 use natter_core::{Millis, UserId};
 use serde_json::Value;
 use std::sync::Arc;
@@ -27,6 +30,8 @@ pub(crate) struct S {
     pub(crate) records: Vec<Record>,
     /// Frames drained but not yet taken.
     pending: Vec<(u64, Value)>,
+    /// Events drained but not yet taken.
+    events: Vec<ServerEvent>,
 }
 
 pub(crate) fn user(s: &str) -> UserId {
@@ -53,6 +58,7 @@ impl S {
             next: 0,
             records: Vec::new(),
             pending: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -88,18 +94,30 @@ impl S {
 
     pub(crate) fn feed(&mut self, c: ConnectionId, json: &str) {
         let _ = self.s.handle_bytes(self.now, c, json.as_bytes());
-        self.records
-            .extend(std::iter::from_fn(|| self.s.poll_record()));
+        self.pump();
+    }
+
+    /// Drains the server, persisting every batch at once.
+    pub(crate) fn pump(&mut self) {
+        while let Some(output) = self.s.poll_output() {
+            match output {
+                Output::Persist(batch) => {
+                    let id = batch.id();
+                    self.records.extend(batch.into_records());
+                    self.s.persisted(id);
+                }
+                Output::Transmit { conn, frame } => self
+                    .pending
+                    .push((conn.0, serde_json::to_value(&frame).unwrap())),
+                Output::Event(event) => self.events.push(event),
+            }
+        }
     }
 
     /// Every frame sent and not yet taken, with its connection.
     pub(crate) fn out(&mut self) -> Vec<(u64, Value)> {
-        let mut all = std::mem::take(&mut self.pending);
-        all.extend(
-            std::iter::from_fn(|| self.s.poll_transmit())
-                .map(|(c, f)| (c.0, serde_json::to_value(&f).unwrap())),
-        );
-        all
+        self.pump();
+        std::mem::take(&mut self.pending)
     }
 
     /// Frames for `c` not yet taken; frames for others stay for later.
@@ -116,7 +134,8 @@ impl S {
     }
 
     pub(crate) fn events(&mut self) -> Vec<ServerEvent> {
-        std::iter::from_fn(|| self.s.poll_event()).collect()
+        self.pump();
+        std::mem::take(&mut self.events)
     }
 
     /// Sends a request on `c` and returns what `c` got.

@@ -10,7 +10,7 @@ use futures::future::{BoxFuture, FutureExt};
 use futures::task::LocalSpawnExt;
 use futures::{Sink, Stream, StreamExt};
 use natter_core::client::{Client, Config, ConnectionState, Event, Outgoing};
-use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Body, Codec, Conversation, DeviceId, Millis, UserId};
 use natter_driver::{Connector, Reconnect, Runtime};
 use std::io;
@@ -114,13 +114,17 @@ async fn serve(
                 None => break,
             },
         }
-        while server.poll_record().is_some() {}
-        while let Some((conn, frame)) = server.poll_transmit() {
-            if let (Some(tx), Ok(text)) = (conns.get(&conn), codec.encode_text(&frame)) {
-                let _ = tx.unbounded_send(text);
+        while let Some(output) = server.poll_output() {
+            match output {
+                Output::Persist(batch) => server.persisted(batch.id()),
+                Output::Transmit { conn, frame } => {
+                    if let (Some(tx), Ok(text)) = (conns.get(&conn), codec.encode_text(&frame)) {
+                        let _ = tx.unbounded_send(text);
+                    }
+                }
+                Output::Event(_) => {}
             }
         }
-        while server.poll_event().is_some() {}
     }
 }
 

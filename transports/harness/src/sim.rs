@@ -4,15 +4,18 @@
 //! Every input to a state machine happens at one virtual instant; the loop
 //! always jumps to the earliest pending thing (a frame arriving, a timer, a
 //! reconnect, a persisted batch, the next workload operation). The server's
-//! adapter is modelled faithfully: an input's records are persisted after a
-//! short delay, and the frames of that input (and any after it) are held
-//! until then, so a crash loses exactly the unpersisted records and the
+//! adapter is modelled faithfully: each batch of records from
+//! [`Server::poll_output`] is persisted after a short delay and only then
+//! reported with [`Server::persisted`], which is what lets the frames
+//! behind it out, so a crash loses exactly the unpersisted records and the
 //! answers that depended on them.
 
 use crate::config::{FaultKind, Sabotage, SimConfig};
 use crate::observe::Observed;
 use natter_core::client::{Client, Config, ConnectionState, Event};
-use natter_core::server::{ConnectionId, Record, Server, ServerConfig, ServerEvent, token};
+use natter_core::server::{
+    Batch, ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token,
+};
 use natter_core::{ClientFrame, DeviceId, Millis, RequestId, ServerFrame, UserId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -36,11 +39,10 @@ pub(crate) struct Device {
     pub(crate) log: Option<Vec<Event>>,
 }
 
-/// Frames of server inputs waiting for their records to be persisted.
-struct Batch {
+/// A batch of records being persisted, durable at `ready`.
+struct Persisting {
     ready: Millis,
-    records: Vec<Record>,
-    frames: Vec<(ConnectionId, ServerFrame)>,
+    batch: Batch,
 }
 
 enum Packet {
@@ -69,7 +71,7 @@ pub struct Sim {
     pub(crate) server: Server,
     server_config: Arc<ServerConfig>,
     durable: Vec<Record>,
-    batches: VecDeque<Batch>,
+    batches: VecDeque<Persisting>,
     owners: BTreeMap<ConnectionId, usize>,
     pub(crate) devices: Vec<Device>,
     queue: BTreeMap<(Millis, u64), Packet>,
@@ -252,16 +254,16 @@ impl Sim {
     fn step(&mut self) {
         let now = self.now;
         if self.batches.front().is_some_and(|b| b.ready <= now) {
-            if let Some(batch) = self.batches.pop_front() {
+            if let Some(Persisting { batch, .. }) = self.batches.pop_front() {
+                let id = batch.id();
                 self.stats.messages += batch
-                    .records
+                    .records()
                     .iter()
                     .filter(|r| matches!(r, Record::Stored { .. }))
                     .count() as u64;
-                self.durable.extend(batch.records);
-                for (conn, frame) in batch.frames {
-                    self.send_to_client(conn, frame);
-                }
+                self.durable.extend(batch.into_records());
+                self.server.persisted(id);
+                self.server_outputs();
             }
             return;
         }
@@ -380,33 +382,22 @@ impl Sim {
         });
     }
 
-    /// Drains the server: records go to a batch persisted shortly, frames
-    /// wait behind it; close requests cut connections.
+    /// Drains the server: each batch of records is persisted shortly (the
+    /// server holds the frames behind it until then); frames go on their
+    /// links; close requests cut connections.
     pub(crate) fn server_outputs(&mut self) {
-        let records: Vec<Record> = std::iter::from_fn(|| self.server.poll_record()).collect();
-        let frames: Vec<(ConnectionId, ServerFrame)> =
-            std::iter::from_fn(|| self.server.poll_transmit()).collect();
-        for (conn, frame) in &frames {
-            crate::invariants::check_emission(self, *conn, frame);
-        }
-        if !records.is_empty() || !self.batches.is_empty() {
-            let ready = Millis(self.now.0 + 1 + self.rng.u64(0..3));
-            match self.batches.back_mut() {
-                Some(last) if records.is_empty() => last.frames.extend(frames),
-                _ => self.batches.push_back(Batch {
-                    ready,
-                    records,
-                    frames,
-                }),
-            }
-        } else {
-            for (conn, frame) in frames {
-                self.send_to_client(conn, frame);
-            }
-        }
-        for event in std::iter::from_fn(|| self.server.poll_event()).collect::<Vec<_>>() {
-            if let ServerEvent::Close { conn, .. } = event {
-                self.close(conn);
+        while let Some(output) = self.server.poll_output() {
+            match output {
+                Output::Persist(batch) => {
+                    let ready = Millis(self.now.0 + 1 + self.rng.u64(0..3));
+                    self.batches.push_back(Persisting { ready, batch });
+                }
+                Output::Transmit { conn, frame } => {
+                    crate::invariants::check_emission(self, conn, &frame);
+                    self.send_to_client(conn, frame);
+                }
+                Output::Event(ServerEvent::Close { conn, .. }) => self.close(conn),
+                Output::Event(_) => {}
             }
         }
     }

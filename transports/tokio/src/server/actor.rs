@@ -4,8 +4,8 @@
 
 use super::store::RecordLog;
 use crate::runtime::wall_clock;
-use natter_core::Codec;
-use natter_core::server::{ConnectionId, Record, Server, ServerEvent};
+use natter_core::server::{ConnectionId, Output, Record, Server, ServerEvent};
+use natter_core::{Codec, ServerFrame};
 use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
@@ -85,32 +85,52 @@ impl Actor {
         }
     }
 
-    /// Persist, then transmit, then act on events.
+    /// Drains the server: every batch waiting is written with one sync
+    /// (group commit) and reported persisted, which releases the frames and
+    /// events behind it; repeats until nothing is left.
     fn flush(&mut self) -> std::io::Result<()> {
-        let records: Vec<Record> = std::iter::from_fn(|| self.server.poll_record()).collect();
-        if let Some(log) = &mut self.log {
-            log.append(&records)?;
-        }
-        while let Some((conn, frame)) = self.server.poll_transmit() {
-            if let (Some(tx), Ok(text)) = (self.conns.get(&conn), self.codec.encode_text(&frame)) {
-                let _ = tx.send(Out::Frame(text));
-            }
-        }
-        while let Some(event) = self.server.poll_event() {
-            match event {
-                ServerEvent::Close { conn, reason } => {
-                    tracing::debug!(conn = conn.0, ?reason, "closing");
-                    if let Some(tx) = self.conns.remove(&conn) {
-                        let _ = tx.send(Out::Close);
+        loop {
+            let mut records: Vec<Record> = Vec::new();
+            let mut newest = None;
+            while let Some(output) = self.server.poll_output() {
+                match output {
+                    Output::Persist(batch) => {
+                        newest = Some(batch.id());
+                        records.extend(batch.into_records());
                     }
+                    Output::Transmit { conn, frame } => self.transmit(conn, &frame),
+                    Output::Event(event) => self.event(event),
                 }
-                ServerEvent::Push(p) => {
-                    tracing::info!(user = %p.user, mid = %p.mid, "offline push")
-                }
-                other => tracing::debug!(?other, "server event"),
             }
+            let Some(newest) = newest else {
+                return Ok(());
+            };
+            if let Some(log) = &mut self.log {
+                log.append(&records)?;
+            }
+            self.server.persisted(newest);
         }
-        Ok(())
+    }
+
+    fn transmit(&mut self, conn: ConnectionId, frame: &ServerFrame) {
+        if let (Some(tx), Ok(text)) = (self.conns.get(&conn), self.codec.encode_text(frame)) {
+            let _ = tx.send(Out::Frame(text));
+        }
+    }
+
+    fn event(&mut self, event: ServerEvent) {
+        match event {
+            ServerEvent::Close { conn, reason } => {
+                tracing::debug!(conn = conn.0, ?reason, "closing");
+                if let Some(tx) = self.conns.remove(&conn) {
+                    let _ = tx.send(Out::Close);
+                }
+            }
+            ServerEvent::Push(p) => {
+                tracing::info!(user = %p.user, mid = %p.mid, "offline push")
+            }
+            other => tracing::debug!(?other, "server event"),
+        }
     }
 }
 

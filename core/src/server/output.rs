@@ -1,0 +1,143 @@
+//! The server's one output queue, with persist-before-answer built in.
+//!
+//! Records, frames and events of the inputs handled since the last
+//! [`Server::poll_output`](super::Server::poll_output) form one *epoch*.
+//! The first poll of an epoch seals it: its records leave as one
+//! [`Output::Persist`] batch, and its frames and events are held behind that
+//! batch (and behind every earlier one) until the adapter reports the batch
+//! durable with [`Server::persisted`](super::Server::persisted). An epoch
+//! without records waits only for the batches before it, so frames never
+//! overtake each other. No frame can be reached through the API before the
+//! records of its input are durable.
+
+use super::{ConnectionId, Record, ServerEvent};
+use crate::frame::ServerFrame;
+use std::collections::VecDeque;
+
+/// Names a [`Batch`]; batches are numbered from 1 in the order they are
+/// handed out. Only the server mints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BatchId(u64);
+
+impl BatchId {
+    /// The batch's number (1 for the first batch a server hands out).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Records to persist, in order, before the frames behind them may leave.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    id: BatchId,
+    records: Vec<Record>,
+}
+
+impl Batch {
+    /// The id to hand to [`Server::persisted`](super::Server::persisted)
+    /// once every record of this batch (and of every earlier one) is durable.
+    pub fn id(&self) -> BatchId {
+        self.id
+    }
+
+    /// The records, in the order [`Server::restore`](super::Server::restore)
+    /// must apply them. Never empty.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The records, taken out of the batch.
+    pub fn into_records(self) -> Vec<Record> {
+        self.records
+    }
+}
+
+/// What the adapter must do next. See the [module docs](super) for the loop.
+///
+/// Deliberately exhaustive: an output kind added later must break every
+/// adapter's `match` rather than be ignored by a wildcard arm.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub enum Output {
+    /// Write these records durably, in order, then call
+    /// [`Server::persisted`](super::Server::persisted) with the batch's id.
+    Persist(Batch),
+    /// Send this frame on this connection (its records are durable).
+    Transmit {
+        /// The connection.
+        conn: ConnectionId,
+        /// The frame.
+        frame: ServerFrame,
+    },
+    /// Act on this event (its records are durable).
+    Event(ServerEvent),
+}
+
+/// The queue behind [`Output`]: records of the open epoch, its staged frames
+/// and events, and the frames and events of sealed epochs waiting for their
+/// batch.
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    /// Records of the open epoch.
+    records: Vec<Record>,
+    /// Frames and events of the open epoch.
+    staged: VecDeque<Output>,
+    /// Frames and events of sealed epochs, each with the batch it waits for.
+    held: VecDeque<(u64, Output)>,
+    /// The newest batch handed out.
+    sealed: u64,
+    /// Every batch up to this one is durable.
+    durable: u64,
+}
+
+impl Outputs {
+    /// Adds a record to the open epoch.
+    pub(crate) fn record(&mut self, record: Record) {
+        self.records.push(record);
+    }
+
+    /// Adds a frame to the open epoch.
+    pub(crate) fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
+        self.staged.push_back(Output::Transmit { conn, frame });
+    }
+
+    /// Adds an event to the open epoch.
+    pub(crate) fn event(&mut self, event: ServerEvent) {
+        self.staged.push_back(Output::Event(event));
+    }
+
+    /// The next output: the open epoch's batch first, then whatever held
+    /// output its batch allows.
+    pub(crate) fn poll(&mut self) -> Option<Output> {
+        let batch = self.seal();
+        if batch.is_some() {
+            return batch.map(Output::Persist);
+        }
+        match self.held.front() {
+            Some((need, _)) if *need <= self.durable => self.held.pop_front().map(|(_, o)| o),
+            _ => None,
+        }
+    }
+
+    /// Every batch up to `id` is durable.
+    pub(crate) fn persisted(&mut self, id: BatchId) {
+        self.durable = self.durable.max(id.0.min(self.sealed));
+    }
+
+    /// Closes the open epoch: its frames wait for its batch (or, without
+    /// records, for the newest batch before it).
+    fn seal(&mut self) -> Option<Batch> {
+        let batch = if self.records.is_empty() {
+            None
+        } else {
+            self.sealed += 1;
+            Some(Batch {
+                id: BatchId(self.sealed),
+                records: std::mem::take(&mut self.records),
+            })
+        };
+        let need = self.sealed;
+        self.held.extend(self.staged.drain(..).map(|o| (need, o)));
+        batch
+    }
+}
