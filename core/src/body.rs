@@ -84,6 +84,56 @@ impl Body {
     pub fn counts_unread(&self) -> bool {
         !matches!(self, Body::Command { .. })
     }
+
+    /// Checks the body against the protocol's content rules (PROTOCOL.md
+    /// §5): a text or emoji body has 1 to `max_text_bytes` bytes, a
+    /// location's latitude is within ±90 and its longitude within ±180, a
+    /// command names its action and a custom body its event. The client
+    /// refuses a send that breaks them at once; the server answers it with
+    /// `error` 413 (too large) or 400 (the rest).
+    pub fn validate(&self, max_text_bytes: usize) -> Result<(), BodyError> {
+        match self {
+            Body::Text { text } | Body::Emoji { text } if text.len() > max_text_bytes => {
+                Err(BodyError::TooLarge {
+                    len: text.len(),
+                    max: max_text_bytes,
+                })
+            }
+            Body::Text { text } | Body::Emoji { text } if text.is_empty() => {
+                Err(BodyError::Empty("text"))
+            }
+            Body::Location(l)
+                if !(l.lat.is_finite() && l.lng.is_finite())
+                    || l.lat.abs() > 90.0
+                    || l.lng.abs() > 180.0 =>
+            {
+                Err(BodyError::OutOfRange)
+            }
+            Body::Command { action } if action.is_empty() => Err(BodyError::Empty("action")),
+            Body::Custom(c) if c.event.is_empty() => Err(BodyError::Empty("event")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a body breaks the content rules ([`Body::validate`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The text is longer than the limit.
+    #[error("text of {len} bytes; the limit is {max}")]
+    TooLarge {
+        /// The text's length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A field that must say something is empty.
+    #[error("empty {0}")]
+    Empty(&'static str),
+    /// A location outside ±90 latitude or ±180 longitude, or not a number.
+    #[error("latitude or longitude out of range")]
+    OutOfRange,
 }
 
 /// The body's wire type, read first when decoding.

@@ -36,10 +36,14 @@ pub mod message;
 pub mod server;
 pub mod time;
 
-pub use body::Body;
+pub use body::{Body, BodyError};
 pub use codec::{Codec, StreamDecoder};
 pub use error::{DecodeError, EncodeError, ErrorCode};
 pub use frame::{ClientFrame, ServerFrame, WireFrame};
 pub use ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
 pub use message::{Conversation, Entry, Ext, Message, Priority, PushInfo, Tombstone};
 pub use time::Millis;
+
+/// The protocol versions this crate speaks, client and server alike
+/// (PROTOCOL.md §2: the server picks the highest version both speak).
+pub const VERSIONS: &[u16] = &[1];

@@ -154,9 +154,6 @@ pub struct Client {
     clock_offset: i64,
 }
 
-/// The protocol versions this client speaks.
-pub const VERSIONS: &[u16] = &[1];
-
 impl Client {
     /// A client for the user `token` names, not yet connected.
     pub fn new(config: Arc<Config>, token: impl Into<String>) -> Self {

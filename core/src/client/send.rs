@@ -3,7 +3,7 @@
 
 use super::outbox::Stage;
 use super::{Client, CommandError, Event, Outcome};
-use crate::body::{Attachment, Body};
+use crate::body::{Attachment, Body, BodyError};
 use crate::frame::ClientFrame;
 use crate::frame::client::{ReceiptKind, Send};
 use crate::frame::server::Sent;
@@ -121,34 +121,11 @@ impl Client {
     }
 
     fn check_body(&self, body: &Body) -> Result<(), CommandError> {
-        let max = self.config.max_body_bytes;
-        match body {
-            Body::Text { text } | Body::Emoji { text } if text.len() > max => {
-                Err(CommandError::TooLarge {
-                    len: text.len(),
-                    max,
-                })
-            }
-            Body::Text { text } | Body::Emoji { text } if text.is_empty() => {
-                Err(CommandError::InvalidArgument("empty text".into()))
-            }
-            Body::Location(l)
-                if !(l.lat.is_finite() && l.lng.is_finite())
-                    || l.lat.abs() > 90.0
-                    || l.lng.abs() > 180.0 =>
-            {
-                Err(CommandError::InvalidArgument(
-                    "latitude or longitude out of range".into(),
-                ))
-            }
-            Body::Command { action } if action.is_empty() => {
-                Err(CommandError::InvalidArgument("empty action".into()))
-            }
-            Body::Custom(c) if c.event.is_empty() => {
-                Err(CommandError::InvalidArgument("empty custom event".into()))
-            }
-            _ => Ok(()),
-        }
+        body.validate(self.config.max_body_bytes)
+            .map_err(|e| match e {
+                BodyError::TooLarge { len, max } => CommandError::TooLarge { len, max },
+                other => CommandError::InvalidArgument(other.to_string()),
+            })
     }
 
     /// Sends again a message whose send failed, with the same request id.

@@ -1,6 +1,7 @@
 //! Connecting, resuming, keep-alive and tokens.
 
-use super::{Client, CommandError, ConnectionState, DisconnectReason, Event, VERSIONS};
+use super::{Client, CommandError, ConnectionState, DisconnectReason, Event};
+use crate::VERSIONS;
 use crate::frame::ClientFrame;
 use crate::frame::client::{Heartbeat, Hello, TokenRefresh};
 use crate::frame::server::{Refuse, Welcome};

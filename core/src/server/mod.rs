@@ -113,9 +113,9 @@ use crate::ids::{RequestId, Seq, UserId};
 use crate::message::Conversation;
 use crate::message::Ext;
 use crate::time::Millis;
+use output::Outputs;
 use records::Answer;
 use state::{Appended, State};
-use output::Outputs;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -275,6 +275,16 @@ impl Server {
             .groups
             .get(group)
             .is_some_and(|g| g.role(user).is_some())
+    }
+
+    /// Every group and room that exists now.
+    pub fn groups(&self) -> impl Iterator<Item = &crate::ids::GroupId> {
+        self.state.groups.keys()
+    }
+
+    /// Every thread that exists now.
+    pub fn threads(&self) -> impl Iterator<Item = &crate::ids::ThreadId> {
+        self.state.threads.keys()
     }
 
     /// The members of a group or room now.

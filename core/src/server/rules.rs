@@ -3,7 +3,7 @@
 //! mutes (506, 507), blocking (603), `group_ack` (403), rate limits (429).
 
 use super::{Fail, Server, fail};
-use crate::body::Body;
+use crate::body::{Body, BodyError};
 use crate::error::ErrorCode;
 use crate::frame::client::Send;
 use crate::ids::{GroupId, UserId};
@@ -54,17 +54,12 @@ impl Server {
     /// Checks every rule for `user` sending `s`, and counts it against the
     /// rate limits when it passes.
     pub(crate) fn check_send(&mut self, now: Millis, user: &UserId, s: &Send) -> Result<(), Fail> {
-        if let Body::Text { text } | Body::Emoji { text } = &s.body
-            && text.len() > self.config.max_body_bytes
-        {
-            return fail(
-                ErrorCode::TOO_LARGE,
-                format!(
-                    "text of {} bytes; the limit is {}",
-                    text.len(),
-                    self.config.max_body_bytes
-                ),
-            );
+        if let Err(e) = s.body.validate(self.config.max_body_bytes) {
+            let code = match e {
+                BodyError::TooLarge { .. } => ErrorCode::TOO_LARGE,
+                _ => ErrorCode::BAD_REQUEST,
+            };
+            return fail(code, e.to_string());
         }
         let filtering = !self.config.banned_words.is_empty();
         let banned = filtering

@@ -5,6 +5,7 @@ use super::records::{Answer, Record};
 use super::state::InboxEvent;
 use super::token::{self, TokenError};
 use super::{CloseReason, ConnectionId, Fail, Server, ServerEvent};
+use crate::VERSIONS;
 use crate::error::ErrorCode;
 use crate::frame::ServerFrame;
 use crate::frame::client::Hello;
@@ -15,9 +16,6 @@ use crate::frame::server::{
 use crate::ids::{RequestId, Seq, UserId};
 use crate::time::Millis;
 use std::time::Duration;
-
-/// The protocol versions this server speaks.
-pub const VERSIONS: &[u16] = &[1];
 
 impl Session {
     /// When to warn that the token expires soon.

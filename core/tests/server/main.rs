@@ -13,9 +13,7 @@ mod rules;
 mod session;
 mod threads_history;
 
-use natter_core::server::{
-    ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token,
-};
+use natter_core::server::{ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token};
 use natter_core::{Millis, UserId};
 use serde_json::Value;
 use std::sync::Arc;

@@ -32,7 +32,10 @@ fn a_frame_cannot_leave_before_its_batch_is_persisted() {
     let _ = t.s.handle_bytes(t.now, a, send("bob", "r1").as_bytes());
     let (batches, frames) = drain(&mut t);
     assert_eq!(batches.len(), 1, "one batch for the input's records");
-    assert!(frames.is_empty(), "nothing leaves before the batch: {frames:?}");
+    assert!(
+        frames.is_empty(),
+        "nothing leaves before the batch: {frames:?}"
+    );
     // Polling again hands out nothing new while the batch is not durable.
     assert!(t.s.poll_output().is_none());
     assert!(
@@ -112,7 +115,8 @@ fn several_batches_are_reported_with_one_call() {
     t.login("bob");
     let mut last = None;
     for i in 0..3 {
-        let _ = t.s.handle_bytes(t.now, a, send("bob", &format!("r{i}")).as_bytes());
+        let _ =
+            t.s.handle_bytes(t.now, a, send("bob", &format!("r{i}")).as_bytes());
         let (batches, frames) = drain(&mut t);
         assert!(frames.is_empty());
         last = batches.last().map(Batch::id);
@@ -133,7 +137,11 @@ fn a_close_waits_like_a_frame() {
     let _ = t.s.handle_bytes(t.now, a, send("bob", "r1").as_bytes());
     let (batches, _) = drain(&mut t);
     let bad = t.open();
-    let _ = t.s.handle_bytes(t.now, bad, br#"{"type":"hello","versions":[1],"token":"nope","device":"d"}"#);
+    let _ = t.s.handle_bytes(
+        t.now,
+        bad,
+        br#"{"type":"hello","versions":[1],"token":"nope","device":"d"}"#,
+    );
     let (_, held) = drain(&mut t);
     assert!(held.is_empty(), "the refusal and its close wait: {held:?}");
     t.s.persisted(batches[0].id());

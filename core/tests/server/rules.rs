@@ -239,3 +239,31 @@ fn a_recall_reaches_a_former_member_whose_list_still_shows_the_message() {
         Some(natter_core::Entry::Tombstone(_))
     ));
 }
+
+#[test]
+fn bodies_that_break_the_content_rules_get_400_from_any_client() {
+    let mut t = S::new();
+    let a = t.login("alice");
+    for (id, body) in [
+        ("e1", r#"{"type":"text","text":""}"#),
+        ("e2", r#"{"type":"emoji","text":""}"#),
+        ("e3", r#"{"type":"location","lat":1000,"lng":2}"#),
+        ("e4", r#"{"type":"location","lat":10,"lng":-180.5}"#),
+        ("e5", r#"{"type":"command","action":""}"#),
+        ("e6", r#"{"type":"custom","event":""}"#),
+    ] {
+        let got = t.ask(
+            a,
+            &format!(
+                r#"{{"type":"send","id":"{id}","to":{{"chat":"single","id":"bob"}},"body":{body}}}"#
+            ),
+        );
+        assert_eq!(error_code(&got), 400, "{body}: {got:?}");
+    }
+    assert_eq!(t.s.inbox_seq(&user("bob")).0, 0, "nothing was stored");
+    let ok = t.ask(
+        a,
+        r#"{"type":"send","id":"e7","to":{"chat":"single","id":"bob"},"body":{"type":"location","lat":-90,"lng":180}}"#,
+    );
+    assert_eq!(of(&ok, "sent").len(), 1);
+}

@@ -6,7 +6,9 @@ use crate::observe::Issued;
 use crate::sim::Sim;
 use natter_core::client::Outcome;
 use natter_core::server::ConnectionId;
-use natter_core::{Conversation, Entry, MessageId, RequestId, ServerFrame, UserId};
+use natter_core::{
+    Conversation, Entry, GroupId, MessageId, RequestId, ServerFrame, ThreadId, UserId,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Checked for every frame the server emits: nobody gets a message of a
@@ -27,16 +29,65 @@ pub(crate) fn check_emission(sim: &mut Sim, conn: ConnectionId, frame: &ServerFr
         }
         return;
     }
-    let allowed = match &m.to {
-        Conversation::Single(to) => *to == user || m.from == user,
-        Conversation::Group(g) | Conversation::Room(g) => sim.server.is_member(g, &user),
-        Conversation::Thread(t) => sim.server.thread_members(t).contains(&user),
+    let place = match &m.to {
+        Conversation::Single(to) => {
+            if !(*to == user || m.from == user) {
+                sim.violations.push(format!(
+                    "7 {user} got message {} of {:?}, not being in it",
+                    m.mid, m.to
+                ));
+            }
+            return;
+        }
+        Conversation::Group(g) | Conversation::Room(g) => Place::Group(g.clone()),
+        Conversation::Thread(t) => Place::Thread(t.clone()),
     };
+    // The frame may have waited for a batch to be persisted: the user must
+    // have been a member when it was made (at the message's time) or later.
+    let allowed = sim
+        .members_seen
+        .get(&(place.clone(), user.clone()))
+        .is_some_and(|at| *at >= m.ts)
+        || place.has_member(sim, &user);
     if !allowed {
         sim.violations.push(format!(
             "7 {user} got message {} of {:?}, not being in it",
             m.mid, m.to
         ));
+    }
+}
+
+/// A group (or room) or a thread: where membership is checked.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Place {
+    Group(GroupId),
+    Thread(ThreadId),
+}
+
+impl Place {
+    fn has_member(&self, sim: &Sim, user: &UserId) -> bool {
+        match self {
+            Place::Group(g) => sim.server.is_member(g, user),
+            Place::Thread(t) => sim.server.thread_members(t).contains(user),
+        }
+    }
+}
+
+/// Notes who is a member of what now, for frames that wait behind a batch
+/// and are checked when they leave (see [`check_emission`]).
+pub(crate) fn note_members(sim: &mut Sim) {
+    let now = sim.now;
+    let groups: Vec<GroupId> = sim.server.groups().cloned().collect();
+    for g in groups {
+        for u in sim.server.members(&g) {
+            sim.members_seen.insert((Place::Group(g.clone()), u), now);
+        }
+    }
+    let threads: Vec<ThreadId> = sim.server.threads().cloned().collect();
+    for t in threads {
+        for u in sim.server.thread_members(&t) {
+            sim.members_seen.insert((Place::Thread(t.clone()), u), now);
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! answers that depended on them.
 
 use crate::config::{FaultKind, Sabotage, SimConfig};
+use crate::invariants::Place;
 use crate::observe::Observed;
 use natter_core::client::{Client, Config, ConnectionState, Event};
 use natter_core::server::{
@@ -84,6 +85,8 @@ pub struct Sim {
     pub(crate) ops_left: usize,
     pub(crate) stats: Stats,
     pub(crate) violations: Vec<String>,
+    /// Who was a member of what, and when last, while frames were held.
+    pub(crate) members_seen: BTreeMap<(Place, UserId), Millis>,
     /// What happened, one line per operation, connection change or crash.
     pub(crate) trace: Vec<String>,
     uploads_due: BTreeMap<(Millis, u64), (usize, RequestId)>,
@@ -130,6 +133,7 @@ impl Sim {
             next_op: None,
             stats: Stats::default(),
             violations: Vec::new(),
+            members_seen: BTreeMap::new(),
             trace: Vec::new(),
             uploads_due: BTreeMap::new(),
         }
@@ -264,6 +268,10 @@ impl Sim {
                 self.durable.extend(batch.into_records());
                 self.server.persisted(id);
                 self.server_outputs();
+                if self.batches.is_empty() {
+                    // Nothing is held any more.
+                    self.members_seen.clear();
+                }
             }
             return;
         }
@@ -389,6 +397,9 @@ impl Sim {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Persist(batch) => {
+                    // Membership changes only with records: note it while
+                    // the frames made with it wait.
+                    crate::invariants::note_members(self);
                     let ready = Millis(self.now.0 + 1 + self.rng.u64(0..3));
                     self.batches.push_back(Persisting { ready, batch });
                 }
