@@ -42,7 +42,7 @@ pub use error::{DecodeError, EncodeError, ErrorCode};
 pub use frame::{ClientFrame, ServerFrame, WireFrame};
 pub use ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
 pub use message::{Conversation, Entry, Ext, Message, Priority, PushInfo, Tombstone};
-pub use time::Millis;
+pub use time::{Millis, Now};
 
 /// The protocol versions this crate speaks, client and server alike
 /// (PROTOCOL.md §2: the server picks the highest version both speak).

@@ -36,6 +36,50 @@ impl Millis {
     }
 }
 
+/// The time of one server input on the server's two clocks.
+///
+/// `mono` drives timers (keep-alive and idle deadlines): a monotonic clock
+/// that never steps, such as milliseconds since the process started. `wall`
+/// is Unix time in milliseconds, for what the protocol timestamps (message
+/// and notice `ts`, `welcome.time`) and what tokens and mutes name. Kept
+/// apart, a wall-clock step neither closes idle connections nor stalls
+/// timers: a step forward only expires the tokens it passes, a step back
+/// only delays them.
+///
+/// A [`Millis`] converts into a `Now` with both clocks reading the same,
+/// which is what tests and simulations with one virtual clock want.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Now {
+    /// The monotonic clock, for timers.
+    pub mono: Millis,
+    /// Unix time, for timestamps and expiries.
+    pub wall: Millis,
+}
+
+impl Now {
+    /// The two clocks' readings at one instant.
+    pub fn new(mono: Millis, wall: Millis) -> Now {
+        Now { mono, wall }
+    }
+
+    /// The monotonic instant at which the wall clock will read `wall`, if
+    /// neither clock steps (`mono` itself when `wall` has passed).
+    #[must_use]
+    pub fn mono_at(self, wall: Millis) -> Millis {
+        Millis(
+            self.mono
+                .0
+                .saturating_add(wall.0.saturating_sub(self.wall.0)),
+        )
+    }
+}
+
+impl From<Millis> for Now {
+    fn from(at: Millis) -> Now {
+        Now { mono: at, wall: at }
+    }
+}
+
 impl std::fmt::Display for Millis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}ms", self.0)

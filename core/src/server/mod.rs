@@ -2,7 +2,11 @@
 //!
 //! [`Server`] routes, stores and rules; it does no IO. An adapter drives it:
 //!
-//! * **Inputs**, each with the time: [`Server::handle_connect`] for a new
+//! * **Inputs**, each with the time as a [`Now`]: a monotonic reading for
+//!   timers and a wall-clock reading for timestamps and token expiry, so a
+//!   wall-clock step neither closes idle connections nor stalls timers (a
+//!   plain [`Millis`] sets both, for tests and simulations).
+//!   [`Server::handle_connect`] for a new
 //!   transport (the adapter picks a [`ConnectionId`]),
 //!   [`Server::handle_bytes`] / [`Server::handle_frame`] for each frame,
 //!   [`Server::handle_disconnect`], [`Server::handle_timeout`] at the instant
@@ -24,8 +28,9 @@
 //!   until the batch of those inputs' records, and every batch before it,
 //!   is reported persisted. Frames leave in the order the server made them.
 //!   An in-memory server reports each batch persisted as it gets it.
-//! * **Timers**: [`Server::poll_timeout`] is the next instant at which
-//!   [`Server::handle_timeout`] must be called; calling it early is harmless.
+//! * **Timers**: [`Server::poll_timeout`] is the next instant, on the
+//!   monotonic clock, at which [`Server::handle_timeout`] must be called;
+//!   calling it early is harmless.
 //! * **Recovery**: [`Server::restore`] applies the persisted records to a
 //!   fresh server; the result answers every later input as the original
 //!   would have (connections are not restored: clients reconnect and resume).
@@ -112,7 +117,7 @@ use crate::frame::{ClientFrame, ServerFrame};
 use crate::ids::{RequestId, Seq, UserId};
 use crate::message::Conversation;
 use crate::message::Ext;
-use crate::time::Millis;
+use crate::time::{Millis, Now};
 use output::Outputs;
 use records::Answer;
 use state::{Appended, State};
@@ -315,20 +320,21 @@ impl Server {
     }
 
     /// A new transport is up.
-    pub fn handle_connect(&mut self, now: Millis, conn: ConnectionId) {
+    pub fn handle_connect(&mut self, now: impl Into<Now>, conn: ConnectionId) {
+        let now = now.into();
         self.conns.insert(
             conn,
             Conn {
                 session: None,
-                last_heard: now,
+                last_heard: now.mono,
                 wake: None,
             },
         );
-        self.rearm(conn);
+        self.rearm(now, conn);
     }
 
     /// A transport is gone.
-    pub fn handle_disconnect(&mut self, _now: Millis, conn: ConnectionId) {
+    pub fn handle_disconnect(&mut self, _now: impl Into<Now>, conn: ConnectionId) {
         if let Some(c) = self.conns.remove(&conn) {
             if let Some(w) = c.wake {
                 self.timers.remove(&(w, conn));
@@ -349,10 +355,11 @@ impl Server {
     /// connection stays up.
     pub fn handle_bytes(
         &mut self,
-        now: Millis,
+        now: impl Into<Now>,
         conn: ConnectionId,
         json: &[u8],
     ) -> Result<(), DecodeError> {
+        let now = now.into();
         match Codec::new(self.config.max_frame).decode::<ClientFrame>(json) {
             Ok(frame) => {
                 self.handle_frame(now, conn, frame);
@@ -369,7 +376,8 @@ impl Server {
     }
 
     /// Handles one frame from a connection.
-    pub fn handle_frame(&mut self, now: Millis, conn: ConnectionId, frame: ClientFrame) {
+    pub fn handle_frame(&mut self, now: impl Into<Now>, conn: ConnectionId, frame: ClientFrame) {
+        let now = now.into();
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -413,10 +421,11 @@ impl Server {
         }
     }
 
-    /// Handles the timers due at `now`.
-    pub fn handle_timeout(&mut self, now: Millis) {
+    /// Handles the timers due at `now.mono`.
+    pub fn handle_timeout(&mut self, now: impl Into<Now>) {
+        let now = now.into();
         while let Some(&(at, conn)) = self.timers.first() {
-            if at > now {
+            if at > now.mono {
                 break;
             }
             self.timers.remove(&(at, conn));
@@ -428,7 +437,14 @@ impl Server {
     }
 
     /// Sends a custom system notice from the application to a user.
-    pub fn notify(&mut self, now: Millis, user: &UserId, from: &UserId, data: impl Into<String>) {
+    pub fn notify(
+        &mut self,
+        now: impl Into<Now>,
+        user: &UserId,
+        from: &UserId,
+        data: impl Into<String>,
+    ) {
+        let now = now.into();
         let notice = SystemNotice {
             seq: None,
             op: SystemOp::Custom,
@@ -436,7 +452,7 @@ impl Server {
             from: from.clone(),
             reason: None,
             data: Some(data.into()),
-            ts: now,
+            ts: now.wall,
         };
         self.commit(Record::Notice {
             user: user.clone(),
@@ -444,11 +460,11 @@ impl Server {
         });
     }
 
-    fn heard(&mut self, now: Millis, conn: ConnectionId) {
+    fn heard(&mut self, now: Now, conn: ConnectionId) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.last_heard = now;
+            c.last_heard = now.mono;
         }
-        self.rearm(conn);
+        self.rearm(now, conn);
     }
 
     fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
@@ -507,7 +523,7 @@ impl Server {
 
     /// A request from a ready connection: answered from the idempotency
     /// window when repeated, else handled once.
-    fn on_request(&mut self, now: Millis, conn: ConnectionId, user: &UserId, frame: ClientFrame) {
+    fn on_request(&mut self, now: Now, conn: ConnectionId, user: &UserId, frame: ClientFrame) {
         let Some(id) = frame.request_id().cloned() else {
             return;
         };
@@ -546,13 +562,14 @@ impl Server {
 
     fn dispatch(
         &mut self,
-        now: Millis,
+        at: Now,
         conn: ConnectionId,
         user: &UserId,
         id: &RequestId,
         frame: ClientFrame,
     ) -> Result<Option<ServerFrame>, Fail> {
         use ClientFrame as C;
+        let now = at.wall;
         match frame {
             C::Send(s) => self.on_send(now, user, s),
             C::Recall(r) => self.on_recall(now, user, id, r.mid),
@@ -568,7 +585,7 @@ impl Server {
             C::ConvList(q) => self.on_conv_list(user, q),
             C::ConvProfile(q) => self.on_conv_profile(user, q),
             C::ConvDelete(d) => self.on_conv_delete(user, id, d),
-            C::Token(t) => self.on_token(now, conn, user, id, &t.token),
+            C::Token(t) => self.on_token(at, conn, user, id, &t.token),
             C::Block(u) => self.on_block(user, id, u.user, true),
             C::Unblock(u) => self.on_block(user, id, u.user, false),
             other => self.on_group_request(now, user, id, other),

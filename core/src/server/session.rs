@@ -14,7 +14,7 @@ use crate::frame::server::{
     ThreadNotice, Welcome,
 };
 use crate::ids::{RequestId, Seq, UserId};
-use crate::time::Millis;
+use crate::time::{Millis, Now};
 use std::time::Duration;
 
 impl Session {
@@ -52,7 +52,7 @@ impl Server {
         });
     }
 
-    pub(crate) fn on_hello(&mut self, now: Millis, conn: ConnectionId, hello: Hello) {
+    pub(crate) fn on_hello(&mut self, now: Now, conn: ConnectionId, hello: Hello) {
         let Some(version) = hello
             .versions
             .iter()
@@ -63,7 +63,7 @@ impl Server {
             let reason = format!("no common protocol version; this server speaks {VERSIONS:?}");
             return self.refuse(conn, ErrorCode::UNSUPPORTED_VERSION, reason);
         };
-        let (user, expires) = match token::verify(&self.config.secret, &hello.token, now) {
+        let (user, expires) = match token::verify(&self.config.secret, &hello.token, now.wall) {
             Ok(ok) => ok,
             Err(TokenError::Expired(at)) => {
                 return self.refuse(
@@ -97,13 +97,13 @@ impl Server {
                 oldest,
                 ping_ms: self.config.ping_ms,
                 max_frame: u32::try_from(self.config.max_frame).unwrap_or(u32::MAX),
-                time: now,
+                time: now.wall,
                 token_expires: expires,
             }),
         );
         self.replay(conn, &user, hello.last_seq);
         self.send_summary(conn, &user);
-        self.rearm(conn);
+        self.rearm(now, conn);
     }
 
     /// Sends the inbox after `after`, in order.
@@ -208,9 +208,10 @@ impl Server {
         })
     }
 
-    /// Re-arms a connection's one timer: the earliest of its idle deadline,
-    /// its token warning and its token expiry.
-    pub(crate) fn rearm(&mut self, conn: ConnectionId) {
+    /// Re-arms a connection's one timer, on the monotonic clock: the
+    /// earliest of its idle deadline, its token warning and its token expiry
+    /// (both wall-clock times, converted at `now`).
+    pub(crate) fn rearm(&mut self, now: Now, conn: ConnectionId) {
         let (idle, warning) = (self.idle_limit(), self.config.token_warning);
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
@@ -225,7 +226,7 @@ impl Server {
             } else {
                 s.warn_at(warning)
             };
-            wake = wake.min(next);
+            wake = wake.min(now.mono_at(next));
         }
         c.wake = Some(wake);
         self.timers.insert((wake, conn));
@@ -236,12 +237,15 @@ impl Server {
         Duration::from_millis(2 * u64::from(self.config.ping_ms))
     }
 
-    pub(crate) fn session_timer(&mut self, now: Millis, conn: ConnectionId) {
+    /// A connection's timer fired: idleness is measured on the monotonic
+    /// clock, token expiry and warning on the wall clock; neither may fire
+    /// early, so a wall-clock step back only re-arms.
+    pub(crate) fn session_timer(&mut self, now: Now, conn: ConnectionId) {
         let (idle, warning) = (self.idle_limit(), self.config.token_warning);
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.last_heard.saturating_add(idle) <= now {
+        if c.last_heard.saturating_add(idle) <= now.mono {
             self.outputs.event(ServerEvent::Close {
                 conn,
                 reason: CloseReason::Idle,
@@ -249,7 +253,7 @@ impl Server {
             return self.handle_disconnect(now, conn);
         }
         if let Some(s) = &mut c.session {
-            if s.token_expires <= now {
+            if s.token_expires <= now.wall {
                 let reason = format!("token expired at {}", s.token_expires.0);
                 self.send_error(conn, None, ErrorCode::TOKEN_EXPIRED, reason);
                 self.outputs.event(ServerEvent::Close {
@@ -258,7 +262,7 @@ impl Server {
                 });
                 return self.handle_disconnect(now, conn);
             }
-            if !s.warned && s.warn_at(warning) <= now {
+            if !s.warned && s.warn_at(warning) <= now.wall {
                 s.warned = true;
                 let expires = s.token_expires;
                 self.transmit(
@@ -267,19 +271,19 @@ impl Server {
                 );
             }
         }
-        self.rearm(conn);
+        self.rearm(now, conn);
     }
 
     pub(crate) fn on_token(
         &mut self,
-        now: Millis,
+        now: Now,
         conn: ConnectionId,
         user: &UserId,
         id: &RequestId,
         token: &str,
     ) -> Result<Option<ServerFrame>, Fail> {
         let (who, expires) =
-            token::verify(&self.config.secret, token, now).map_err(|e| match e {
+            token::verify(&self.config.secret, token, now.wall).map_err(|e| match e {
                 TokenError::Expired(_) => (ErrorCode::TOKEN_EXPIRED, e.to_string()),
                 _ => (ErrorCode::UNAUTHORIZED, e.to_string()),
             })?;
@@ -290,7 +294,7 @@ impl Server {
             s.token_expires = expires;
             s.warned = false;
         }
-        self.rearm(conn);
+        self.rearm(now, conn);
         Ok(Some(super::answer_frame(
             id.clone(),
             Answer::Ok { pending: false },

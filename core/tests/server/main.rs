@@ -14,7 +14,7 @@ mod session;
 mod threads_history;
 
 use natter_core::server::{ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token};
-use natter_core::{Millis, UserId};
+use natter_core::{Millis, Now, UserId};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -62,9 +62,14 @@ impl S {
 
     /// Opens a connection without saying hello.
     pub(crate) fn open(&mut self) -> ConnectionId {
+        self.open_at(self.now.into())
+    }
+
+    /// Opens a connection at `now` (the two clocks apart).
+    pub(crate) fn open_at(&mut self, now: Now) -> ConnectionId {
         self.next += 1;
         let c = ConnectionId(self.next);
-        self.s.handle_connect(self.now, c);
+        self.s.handle_connect(now, c);
         c
     }
 

@@ -207,3 +207,74 @@ fn a_full_inbox_drops_its_oldest_events_and_says_so() {
         "an ack beyond the inbox is an error"
     );
 }
+
+/// Idleness runs on the monotonic clock and token expiry on the wall clock:
+/// a wall-clock step closes nothing early and stalls nothing.
+#[test]
+fn a_wall_clock_step_neither_closes_idle_connections_nor_stalls_timers() {
+    let mut t = S::new();
+    let (mono, wall) = (Millis(5_000), Millis(1_000_000));
+    let c = t.open_at(Now::new(mono, wall));
+    let tok = token::mint(SECRET, &user("alice"), Millis(2_000_000));
+    let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+    t.s.handle_bytes(Now::new(mono, wall), c, hello.as_bytes())
+        .unwrap();
+    t.drain();
+    // The idle deadline is 60 s of monotonic time away.
+    assert_eq!(t.s.poll_timeout(), Some(Millis(65_000)));
+    // The wall clock jumps an hour ahead while the line is quiet for 30 s:
+    // the connection is not idle, and the session stays.
+    t.s.handle_bytes(
+        Now::new(Millis(35_000), Millis(4_600_000)),
+        c,
+        br#"{"type":"ping"}"#,
+    )
+    .unwrap();
+    // ... but the token's wall-clock expiry has passed: that is enforced.
+    t.s.handle_timeout(Now::new(Millis(35_000), Millis(4_600_000)));
+    assert_eq!(
+        t.events(),
+        vec![ServerEvent::Close {
+            conn: c,
+            reason: CloseReason::TokenExpired
+        }]
+    );
+
+    // A step back: the idle timer still fires on monotonic time.
+    let d = t.open_at(Now::new(Millis(100_000), Millis(1_000_000)));
+    assert_eq!(t.s.poll_timeout(), Some(Millis(160_000)));
+    t.s.handle_timeout(Now::new(Millis(160_000), Millis(10)));
+    assert_eq!(
+        t.events(),
+        vec![ServerEvent::Close {
+            conn: d,
+            reason: CloseReason::Idle
+        }]
+    );
+}
+
+/// A token's expiry converts to a monotonic deadline; a wall clock set back
+/// after that only re-arms the timer, it never expires the token early.
+#[test]
+fn token_expiry_follows_the_wall_clock_through_a_step_back() {
+    let mut cfg = ServerConfig::new(SECRET);
+    cfg.ping_ms(10_000_000);
+    let mut t = S::with(cfg);
+    let at = Now::new(Millis(0), Millis(1_000_000));
+    let c = t.open_at(at);
+    let tok = token::mint(SECRET, &user("alice"), Millis(2_000_000));
+    let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+    t.s.handle_bytes(at, c, hello.as_bytes()).unwrap();
+    t.drain();
+    // The warning is due 300 s before expiry: wall 1,700,000 is mono 700,000.
+    assert_eq!(t.s.poll_timeout(), Some(Millis(700_000)));
+    // The wall clock went back 100 s meanwhile: no warning yet, re-armed.
+    t.s.handle_timeout(Now::new(Millis(700_000), Millis(1_600_000)));
+    assert!(t.take(c).is_empty());
+    assert_eq!(t.s.poll_timeout(), Some(Millis(800_000)));
+    t.s.handle_timeout(Now::new(Millis(800_000), Millis(1_700_000)));
+    assert_eq!(
+        t.take(c),
+        vec![json(r#"{"type":"token_expiring","expires":2000000}"#)]
+    );
+}

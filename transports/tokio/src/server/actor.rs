@@ -3,7 +3,7 @@
 //! of the same input out.
 
 use super::store::RecordLog;
-use crate::runtime::wall_clock;
+use crate::runtime::{monotonic_clock, server_now};
 use natter_core::server::{ConnectionId, Output, Record, Server, ServerEvent};
 use natter_core::{Codec, ServerFrame};
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ impl Actor {
                         }
                     }
                 },
-                () = sleep_until(timer) => self.server.handle_timeout(wall_clock()),
+                () = sleep_until(timer) => self.server.handle_timeout(server_now()),
             }
             if let Err(e) = self.flush() {
                 // Without durable records nothing may be acknowledged: stop.
@@ -67,7 +67,7 @@ impl Actor {
     }
 
     fn handle(&mut self, input: Input) {
-        let now = wall_clock();
+        let now = server_now();
         match input {
             Input::Connect(conn, tx) => {
                 self.conns.insert(conn, tx);
@@ -136,7 +136,7 @@ impl Actor {
 
 async fn sleep_until(at: Option<natter_core::Millis>) {
     match at {
-        Some(at) => tokio::time::sleep(at.saturating_since(wall_clock())).await,
+        Some(at) => tokio::time::sleep(at.saturating_since(monotonic_clock())).await,
         None => futures::future::pending().await,
     }
 }
