@@ -588,7 +588,19 @@ impl Server {
             C::Token(t) => self.on_token(at, conn, user, id, &t.token),
             C::Block(u) => self.on_block(user, id, u.user, true),
             C::Unblock(u) => self.on_block(user, id, u.user, false),
-            other => self.on_group_request(now, user, id, other),
+            C::GroupCreate(r) => self.on_group_create(now, user, id, r),
+            C::GroupInvite(r) => self.on_group_invite(now, user, id, r),
+            C::GroupJoin(r) => self.on_group_join(now, user, id, r),
+            C::GroupLeave(r) => self.on_group_leave(now, user, id, r),
+            C::GroupKick(r) => self.on_group_kick(now, user, id, r),
+            C::GroupAdmin(r) => self.on_group_admin(now, user, id, r),
+            C::GroupMute(r) => self.on_group_mute(now, user, id, r),
+            C::GroupMuteAll(r) => self.on_group_mute_all(now, user, id, r),
+            C::GroupDecide(r) => self.on_group_decide(now, user, id, r),
+            C::GroupDismiss(r) => self.on_group_dismiss(now, user, id, r),
+            // Handled before a request is dispatched; listed so that a new
+            // frame type cannot be forgotten here.
+            C::Hello(_) | C::Ping(_) | C::Ack(_) => Ok(None),
         }
     }
 }

@@ -3,7 +3,6 @@
 //! step checks what it expects; the first surprise ends the demo with an
 //! error.
 
-use crate::{Client, FileKind, FileSource, ServeConfig, serve, upload};
 use futures::StreamExt;
 use natter_core::body::{Attachment, Custom, Location};
 use natter_core::client::{Config, ConnectionState, Event, GroupSpec, Outcome, Outgoing};
@@ -13,6 +12,7 @@ use natter_core::frame::server::ThreadOp;
 use natter_core::server::{ServerConfig, token};
 use natter_core::{Body, Conversation, DeviceId, Entry, ErrorCode, Millis, UserId};
 use natter_driver::{DriverError, EventStream};
+use natter_tokio::{Client, FileKind, FileSource, ServeConfig, serve, upload, wall_clock};
 use std::time::Duration;
 
 /// How long any expected event may take.
@@ -102,10 +102,10 @@ async fn person(
     config: impl FnOnce(&mut Config),
 ) -> Result<Person, String> {
     let user = UserId::new(name).map_err(|e| e.to_string())?;
-    let token = token::mint(secret, &user, Millis(crate::wall_clock().0 + 3_600_000));
+    let token = token::mint(secret, &user, Millis(wall_clock().0 + 3_600_000));
     let mut cfg = Config::new(
         DeviceId::new(format!("{name}-laptop")).map_err(|e| e.to_string())?,
-        crate::wall_clock().0,
+        wall_clock().0,
     );
     config(&mut cfg);
     let (handle, events) = Client::connect(url, token.clone(), cfg);

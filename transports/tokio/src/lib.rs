@@ -20,7 +20,6 @@
 pub struct ReadmeDoctests;
 
 mod client;
-pub mod demo;
 mod runtime;
 pub mod server;
 mod upload;

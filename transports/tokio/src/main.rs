@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod chat;
+mod demo;
 mod load;
 
 /// Natter over WebSockets.
@@ -149,7 +150,7 @@ async fn main() -> ExitCode {
             )
             .await
         }
-        Command::Demo => match natter_tokio::demo::run().await {
+        Command::Demo => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("demo failed: {e}");

@@ -79,9 +79,20 @@ fn connect(server: &ServerHandle, name: &str) -> (Client, natter_driver::EventSt
     Client::connect(&format!("ws://{}/ws", server.addr), token_for(name), config)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_walks_every_feature_through_a_real_server() {
-    natter_tokio::demo::run().await.unwrap();
+/// The `natter demo` command, run as a user runs it: it exits 0 only when
+/// every step behaved.
+#[test]
+fn the_demo_walks_every_feature_through_a_real_server() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
