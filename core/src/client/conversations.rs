@@ -12,6 +12,7 @@
 //! History pages never change the list: like the server's, it follows the
 //! inbox alone, so the two cannot disagree.
 
+use super::choices::StoredHistory;
 use super::{Client, CommandError};
 use crate::frame::ClientFrame;
 use crate::frame::client::{ConvDelete, ConvListQuery, ConvRef};
@@ -234,8 +235,9 @@ impl Client {
         &mut self,
         now: Millis,
         conv: Conversation,
-        history: bool,
+        history: StoredHistory,
     ) -> Result<RequestId, CommandError> {
+        let history = history == StoredHistory::Delete;
         self.request(now, |id| {
             ClientFrame::ConvDelete(ConvDelete { id, conv, history })
         })

@@ -2,6 +2,7 @@
 //! ends in [`super::Outcome::Done`] (or `GroupCreated`), or `Failed`; the
 //! group tips and system notices they cause arrive as events.
 
+use super::choices::{Admin, Decision, Mute, MuteAll};
 use super::{Client, CommandError, check_users};
 use crate::frame::ClientFrame;
 use crate::frame::group::{
@@ -115,14 +116,15 @@ impl Client {
         self.request(now, |id| ClientFrame::GroupDismiss(GroupRef { id, group }))
     }
 
-    /// Makes a member an admin (`admin`), or removes the role.
+    /// Makes a member an admin, or an admin a plain member.
     pub fn set_admin(
         &mut self,
         now: Millis,
         group: GroupId,
         user: UserId,
-        admin: bool,
+        admin: Admin,
     ) -> Result<RequestId, CommandError> {
+        let admin = admin == Admin::Grant;
         self.request(now, |id| {
             ClientFrame::GroupAdmin(GroupAdmin {
                 id,
@@ -133,16 +135,16 @@ impl Client {
         })
     }
 
-    /// Mutes members (for `duration_ms`, or until unmuted), or unmutes them.
+    /// Mutes members (for a while, or until lifted), or lifts their mute.
     pub fn mute(
         &mut self,
         now: Millis,
         group: GroupId,
         users: Vec<UserId>,
-        mute: bool,
-        duration_ms: Option<u64>,
+        mute: Mute,
     ) -> Result<RequestId, CommandError> {
         check_users(&users)?;
+        let (mute, duration_ms) = mute.wire();
         self.request(now, |id| {
             ClientFrame::GroupMute(GroupMute {
                 id,
@@ -154,15 +156,18 @@ impl Client {
         })
     }
 
-    /// Mutes the whole group except its owner, admins and `allow`, or
+    /// Mutes the whole group except its owner, admins and allow list, or
     /// unmutes it.
     pub fn mute_all(
         &mut self,
         now: Millis,
         group: GroupId,
-        mute: bool,
-        allow: Vec<UserId>,
+        mute: MuteAll,
     ) -> Result<RequestId, CommandError> {
+        let (mute, allow) = match mute {
+            MuteAll::On { allow } => (true, allow),
+            MuteAll::Off => (false, Vec::new()),
+        };
         if allow.len() > MAX_USERS {
             return Err(CommandError::InvalidArgument(
                 "allow list of more than 100 users".into(),
@@ -184,9 +189,12 @@ impl Client {
         now: Millis,
         group: GroupId,
         user: UserId,
-        accept: bool,
-        reason: Option<String>,
+        decision: Decision,
     ) -> Result<RequestId, CommandError> {
+        let (accept, reason) = match decision {
+            Decision::Accept => (true, None),
+            Decision::Refuse { reason } => (false, reason),
+        };
         self.request(now, |id| {
             ClientFrame::GroupDecide(GroupDecide {
                 id,

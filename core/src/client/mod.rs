@@ -58,6 +58,7 @@
 //! # }
 //! ```
 
+mod choices;
 mod config;
 mod conversations;
 mod event;
@@ -73,6 +74,7 @@ mod session;
 mod snapshot;
 mod threads;
 
+pub use choices::{Admin, Decision, Mute, MuteAll, StoredHistory};
 pub use config::Config;
 pub use event::{ConnectionState, DisconnectReason, Event, Outcome};
 pub use groups::GroupSpec;

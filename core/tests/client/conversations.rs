@@ -1,4 +1,5 @@
 use crate::*;
+use natter_core::client::StoredHistory;
 use natter_core::{Conversation, GroupId, MessageId};
 
 fn team() -> Conversation {
@@ -78,7 +79,9 @@ fn profile_answers_and_deletion() {
     );
     t.feed(&format!(r#"{{"type":"conv_profile","id":"{p}","seq":1,"info":{{"conv":{TO_BOB},"unread":1,"peer_read":7}}}}"#));
     assert_eq!(t.c.conversation(&bob()).unwrap().peer_read, Some(Millis(7)));
-    let d = t.c.delete_conversation(t.now, bob(), true).unwrap();
+    let d =
+        t.c.delete_conversation(t.now, bob(), StoredHistory::Delete)
+            .unwrap();
     assert_eq!(
         t.sent(),
         vec![json(&format!(

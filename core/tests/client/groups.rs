@@ -1,7 +1,8 @@
 use crate::*;
-use natter_core::client::{CommandError, GroupSpec};
+use natter_core::client::{Admin, CommandError, Decision, GroupSpec, Mute, MuteAll};
 use natter_core::frame::group::GroupKind;
 use natter_core::{GroupId, UserId};
+use std::time::Duration;
 
 fn u(s: &str) -> UserId {
     UserId::new(s).unwrap()
@@ -24,12 +25,31 @@ fn every_group_command_sends_its_frame_and_ends_in_one_outcome() {
         t.c.join_group(t.now, g(), Some("hi".into())).unwrap(),
         t.c.leave_group(t.now, g()).unwrap(),
         t.c.dismiss_group(t.now, g()).unwrap(),
-        t.c.set_admin(t.now, g(), u("bob"), true).unwrap(),
-        t.c.mute(t.now, g(), vec![u("bob")], true, Some(1000))
-            .unwrap(),
-        t.c.mute_all(t.now, g(), true, vec![u("carol")]).unwrap(),
-        t.c.decide_join(t.now, g(), u("erin"), false, Some("no".into()))
-            .unwrap(),
+        t.c.set_admin(t.now, g(), u("bob"), Admin::Grant).unwrap(),
+        t.c.mute(
+            t.now,
+            g(),
+            vec![u("bob")],
+            Mute::For(Duration::from_secs(1)),
+        )
+        .unwrap(),
+        t.c.mute_all(
+            t.now,
+            g(),
+            MuteAll::On {
+                allow: vec![u("carol")],
+            },
+        )
+        .unwrap(),
+        t.c.decide_join(
+            t.now,
+            g(),
+            u("erin"),
+            Decision::Refuse {
+                reason: Some("no".into()),
+            },
+        )
+        .unwrap(),
         t.c.block(t.now, u("mallory")).unwrap(),
         t.c.unblock(t.now, u("mallory")).unwrap(),
     ];
@@ -107,4 +127,53 @@ fn group_tips_and_system_notices_are_events() {
     let events = t.events();
     assert!(matches!(&events[0], Event::GroupTip(g) if g.users == vec![u("dave")]));
     assert!(matches!(&events[1], Event::System(s) if s.from == u("erin")));
+}
+
+/// The choice enums map to exactly the wire fields PROTOCOL.md §13 gives.
+#[test]
+fn choices_put_the_right_fields_on_the_wire() {
+    let mut t = T::ready();
+    let g = || GroupId::new("team").unwrap();
+    t.c.set_admin(t.now, g(), u("bob"), Admin::Revoke).unwrap();
+    t.c.mute(t.now, g(), vec![u("bob")], Mute::Indefinitely)
+        .unwrap();
+    t.c.mute(
+        t.now,
+        g(),
+        vec![u("bob")],
+        Mute::For(Duration::from_secs(90)),
+    )
+    .unwrap();
+    t.c.mute(t.now, g(), vec![u("bob")], Mute::Lift).unwrap();
+    t.c.mute_all(t.now, g(), MuteAll::Off).unwrap();
+    t.c.decide_join(t.now, g(), u("erin"), Decision::Accept)
+        .unwrap();
+    let fields: Vec<(Value, Value, Value)> = t
+        .sent()
+        .into_iter()
+        .map(|f| {
+            let flag = ["admin", "mute", "accept"]
+                .iter()
+                .find_map(|k| f.get(*k).cloned())
+                .unwrap_or(Value::Null);
+            let extra = f
+                .get("duration_ms")
+                .or_else(|| f.get("allow"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            (f["type"].clone(), flag, extra)
+        })
+        .collect();
+    let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    assert_eq!(
+        fields,
+        vec![
+            (v(r#""group_admin""#), v("false"), Value::Null),
+            (v(r#""group_mute""#), v("true"), Value::Null),
+            (v(r#""group_mute""#), v("true"), v("90000")),
+            (v(r#""group_mute""#), v("false"), Value::Null),
+            (v(r#""group_mute_all""#), v("false"), Value::Null),
+            (v(r#""group_decide""#), v("true"), Value::Null),
+        ]
+    );
 }

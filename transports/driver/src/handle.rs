@@ -3,7 +3,7 @@
 
 use futures::channel::{mpsc, oneshot};
 use natter_core::client::{
-    Client, CommandError, Event, GroupSpec, Outcome, Outgoing, RecallTarget,
+    Client, CommandError, Event, GroupSpec, Outcome, Outgoing, RecallTarget, StoredHistory,
 };
 use natter_core::frame::client::Direction;
 use natter_core::frame::server::{ConvList, HistoryPage, ReadBy, ThreadInfo};
@@ -231,7 +231,7 @@ impl ClientHandle {
     pub async fn delete_conversation(
         &self,
         conv: Conversation,
-        history: bool,
+        history: StoredHistory,
     ) -> Result<(), DriverError> {
         done(
             self.command(move |c, now| c.delete_conversation(now, conv, history))

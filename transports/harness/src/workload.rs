@@ -5,10 +5,13 @@ use crate::config::FaultKind;
 use crate::observe::Issued;
 use crate::sim::{Sim, USERS};
 use natter_core::body::{Attachment, Custom, Location};
-use natter_core::client::{CommandError, GroupSpec, Outgoing, RecallTarget};
+use natter_core::client::{
+    CommandError, GroupSpec, Mute, MuteAll, Outgoing, RecallTarget, StoredHistory,
+};
 use natter_core::frame::client::Direction;
 use natter_core::frame::group::GroupKind;
 use natter_core::{Body, Conversation, GroupId, Millis, Priority, RequestId, ThreadId, UserId};
+use std::time::Duration;
 
 fn pick<T: Clone>(rng: &mut fastrand::Rng, items: &[T]) -> Option<T> {
     (!items.is_empty()).then(|| items[rng.usize(..items.len())].clone())
@@ -218,14 +221,19 @@ impl Sim {
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
             75..=76 => match group {
-                Some(g) if self.rng.bool() => {
-                    self.devices[d]
-                        .client
-                        .mute(now, g, vec![someone], true, Some(2_000))
-                }
+                Some(g) if self.rng.bool() => self.devices[d].client.mute(
+                    now,
+                    g,
+                    vec![someone],
+                    Mute::For(Duration::from_secs(2)),
+                ),
                 Some(g) => {
-                    let mute = self.rng.bool();
-                    self.devices[d].client.mute_all(now, g, mute, vec![])
+                    let mute = if self.rng.bool() {
+                        MuteAll::On { allow: vec![] }
+                    } else {
+                        MuteAll::Off
+                    };
+                    self.devices[d].client.mute_all(now, g, mute)
                 }
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
@@ -255,7 +263,11 @@ impl Sim {
             89..=91 => self.devices[d].client.fetch_conversations(now, None, 50),
             92 => match pick(&mut self.rng, &self.devices[d].client.conversations()) {
                 Some(c) => {
-                    let history = self.rng.bool();
+                    let history = if self.rng.bool() {
+                        StoredHistory::Delete
+                    } else {
+                        StoredHistory::Keep
+                    };
                     self.devices[d]
                         .client
                         .delete_conversation(now, c.conv, history)

@@ -5,7 +5,9 @@
 
 use futures::StreamExt;
 use natter_core::body::{Attachment, Custom, Location};
-use natter_core::client::{Config, ConnectionState, Event, GroupSpec, Outcome, Outgoing};
+use natter_core::client::{
+    Config, ConnectionState, Event, GroupSpec, Outcome, Outgoing, StoredHistory,
+};
 use natter_core::frame::client::{Direction, ReceiptKind};
 use natter_core::frame::group::{GroupKind, SystemOp, TipOp};
 use natter_core::frame::server::ThreadOp;
@@ -530,7 +532,7 @@ async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
         "delete",
         carol
             .handle
-            .delete_conversation(to_alice.clone(), true)
+            .delete_conversation(to_alice.clone(), StoredHistory::Delete)
             .await,
     )?;
     carol
