@@ -5,6 +5,8 @@
 //!
 //! `cargo bench -p natter-core --bench frames`
 
+#![allow(clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use natter_core::client::{Client, Config};
 use natter_core::{ClientFrame, Codec, DeviceId, Millis, ServerFrame};

@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release -p natter-core --example server_memory`
 
+#![allow(clippy::expect_used)]
+
 use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Millis, UserId};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -19,6 +21,7 @@ fn user(i: usize) -> UserId {
 }
 
 /// Heap bytes still held after `work`, divided by `n`.
+#[allow(clippy::cast_precision_loss, reason = "byte counts far below 2^52")]
 fn per<T>(n: usize, work: impl FnOnce() -> T) -> (T, f64) {
     let region = Region::new(GLOBAL);
     let kept = work();

@@ -167,6 +167,16 @@ string_id!(
     "request id"
 );
 
+impl RequestId {
+    /// The id `r` followed by `v` in 16 hex digits: always valid (17 ASCII
+    /// characters), so minting one cannot fail.
+    pub(crate) fn minted(v: u64) -> RequestId {
+        let id = RequestId(format!("r{v:016x}"));
+        debug_assert!(check_id("request id", &id.0).is_ok());
+        id
+    }
+}
+
 /// A message id, unique per server, assigned when the server stores a message.
 ///
 /// Encoded as a decimal string (`"1042"`). Ids grow in the order the server

@@ -1,5 +1,7 @@
 //! A table of malformed inputs, each with the exact error it must give.
 
+#![allow(clippy::expect_used)]
+
 use bytes::BytesMut;
 use natter_core::codec::{Codec, StreamDecoder};
 use natter_core::{ClientFrame, DecodeError, ErrorCode, RequestId, ServerFrame};
@@ -200,7 +202,7 @@ fn stream_errors_skip_the_bad_frame_and_go_on() {
     buf.extend_from_slice(&3u32.to_be_bytes());
     buf.extend_from_slice(b"{x}");
     let ack = br#"{"type":"ack","seq":9}"#;
-    buf.extend_from_slice(&(ack.len() as u32).to_be_bytes());
+    buf.extend_from_slice(&u32::try_from(ack.len()).unwrap().to_be_bytes());
     buf.extend_from_slice(ack);
     assert_eq!(dec.decode::<ClientFrame>(&mut buf), Err(DecodeError::Empty));
     assert_eq!(

@@ -2,6 +2,8 @@
 //! and together the examples cover every frame type and body type; the
 //! error code table matches the code.
 
+#![allow(clippy::expect_used)]
+
 use natter_core::frame::WireFrame;
 use natter_core::{Body, ClientFrame, Codec, ErrorCode, ServerFrame};
 use std::collections::BTreeSet;

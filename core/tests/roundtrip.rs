@@ -1,6 +1,8 @@
 //! Encode-then-decode gives back the same frame, for every frame type, over
 //! both framings, and for byte streams split at arbitrary boundaries.
 
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use bytes::BytesMut;

@@ -80,7 +80,7 @@ pub use event::{ConnectionState, DisconnectReason, Event, Outcome};
 pub use groups::GroupSpec;
 pub use recall::RecallTarget;
 pub use send::Outgoing;
-pub use snapshot::{RestoreError, Snapshot};
+pub use snapshot::{RestoreError, SNAPSHOT_VERSION, Snapshot};
 
 use crate::bounded::BoundedMap;
 use crate::codec::Codec;

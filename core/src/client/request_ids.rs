@@ -26,7 +26,7 @@ impl RequestIds {
     pub(crate) fn next_id(&mut self) -> RequestId {
         self.counter += 1;
         let v = splitmix64(splitmix64(self.seed) ^ self.counter);
-        RequestId::new(format!("r{v:016x}")).expect("r and 16 hex digits is a valid id")
+        RequestId::minted(v)
     }
 }
 

@@ -23,7 +23,7 @@ impl Session {
         Millis(
             self.token_expires
                 .0
-                .saturating_sub(warning.as_millis() as u64),
+                .saturating_sub(u64::try_from(warning.as_millis()).unwrap_or(u64::MAX)),
         )
     }
 }

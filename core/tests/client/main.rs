@@ -1,7 +1,7 @@
 //! The client state machine, driven by scripted server frames: each test
 //! feeds frames and asserts the exact frames transmitted and events emitted.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod conversations;
 mod groups;

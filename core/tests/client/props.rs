@@ -192,7 +192,12 @@ fn run(ops: &[Op]) -> (Vec<Value>, Vec<Event>, Vec<RequestId>) {
                 let seq = fake.inbox.len();
                 t.feed(&WELCOME.replace(r#""seq":0"#, &format!(r#""seq":{seq}"#)));
                 fake.up = true;
-                for frame in fake.inbox.clone().iter().skip(fake.last_hello_seq as usize) {
+                for frame in fake
+                    .inbox
+                    .clone()
+                    .iter()
+                    .skip(usize::try_from(fake.last_hello_seq).unwrap())
+                {
                     t.feed(frame);
                 }
             }

@@ -1,7 +1,7 @@
 //! The server state machine, scripted: connections in, frames out, exact
 //! assertions.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod durability;
 mod groups;

@@ -18,49 +18,49 @@ use serde_json::{Map, Value};
 
 const ID_CHARS: &str = "[A-Za-z0-9_.@:-]{1,64}";
 
-pub fn text() -> BoxedStrategy<String> {
+pub(crate) fn text() -> BoxedStrategy<String> {
     any::<String>().boxed()
 }
 
-pub fn user() -> BoxedStrategy<UserId> {
+pub(crate) fn user() -> BoxedStrategy<UserId> {
     ID_CHARS
         .prop_map(|s| UserId::new(s).expect("valid by construction"))
         .boxed()
 }
-pub fn device() -> BoxedStrategy<DeviceId> {
+pub(crate) fn device() -> BoxedStrategy<DeviceId> {
     ID_CHARS
         .prop_map(|s| DeviceId::new(s).expect("valid by construction"))
         .boxed()
 }
-pub fn group() -> BoxedStrategy<GroupId> {
+pub(crate) fn group() -> BoxedStrategy<GroupId> {
     ID_CHARS
         .prop_map(|s| GroupId::new(s).expect("valid by construction"))
         .boxed()
 }
-pub fn thread() -> BoxedStrategy<ThreadId> {
+pub(crate) fn thread() -> BoxedStrategy<ThreadId> {
     ID_CHARS
         .prop_map(|s| ThreadId::new(s).expect("valid by construction"))
         .boxed()
 }
-pub fn req() -> BoxedStrategy<RequestId> {
+pub(crate) fn req() -> BoxedStrategy<RequestId> {
     ID_CHARS
         .prop_map(|s| RequestId::new(s).expect("valid by construction"))
         .boxed()
 }
-pub fn mid() -> BoxedStrategy<MessageId> {
+pub(crate) fn mid() -> BoxedStrategy<MessageId> {
     any::<u64>().prop_map(MessageId).boxed()
 }
-pub fn seq() -> BoxedStrategy<Seq> {
+pub(crate) fn seq() -> BoxedStrategy<Seq> {
     (0u64..1 << 53).prop_map(Seq).boxed()
 }
-pub fn ms() -> BoxedStrategy<Millis> {
+pub(crate) fn ms() -> BoxedStrategy<Millis> {
     (0u64..1 << 53).prop_map(Millis).boxed()
 }
-pub fn users() -> BoxedStrategy<Vec<UserId>> {
+pub(crate) fn users() -> BoxedStrategy<Vec<UserId>> {
     vec(user(), 0..4).boxed()
 }
 
-pub fn conversation() -> BoxedStrategy<Conversation> {
+pub(crate) fn conversation() -> BoxedStrategy<Conversation> {
     prop_oneof![
         user().prop_map(Conversation::Single),
         group().prop_map(Conversation::Group),
@@ -70,7 +70,7 @@ pub fn conversation() -> BoxedStrategy<Conversation> {
     .boxed()
 }
 
-pub fn json_value() -> BoxedStrategy<Value> {
+pub(crate) fn json_value() -> BoxedStrategy<Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -88,7 +88,7 @@ pub fn json_value() -> BoxedStrategy<Value> {
     .boxed()
 }
 
-pub fn ext() -> BoxedStrategy<Ext> {
+pub(crate) fn ext() -> BoxedStrategy<Ext> {
     btree_map(text(), json_value(), 0..3)
         .prop_map(|m| Ext(m.into_iter().collect::<Map<_, _>>()))
         .boxed()
@@ -121,7 +121,7 @@ fn attachment() -> BoxedStrategy<Box<Attachment>> {
         .boxed()
 }
 
-pub fn body() -> BoxedStrategy<Body> {
+pub(crate) fn body() -> BoxedStrategy<Body> {
     prop_oneof![
         text().prop_map(|text| Body::Text { text }),
         text().prop_map(|text| Body::Emoji { text }),
@@ -159,7 +159,7 @@ pub fn body() -> BoxedStrategy<Body> {
     .boxed()
 }
 
-pub fn priority() -> BoxedStrategy<Priority> {
+pub(crate) fn priority() -> BoxedStrategy<Priority> {
     prop_oneof![
         Just(Priority::High),
         Just(Priority::Normal),
@@ -169,7 +169,7 @@ pub fn priority() -> BoxedStrategy<Priority> {
     .boxed()
 }
 
-pub fn push() -> BoxedStrategy<PushInfo> {
+pub(crate) fn push() -> BoxedStrategy<PushInfo> {
     (
         option::of(text()),
         option::of(text()),
@@ -189,7 +189,7 @@ pub fn push() -> BoxedStrategy<PushInfo> {
         .boxed()
 }
 
-pub fn message() -> BoxedStrategy<Message> {
+pub(crate) fn message() -> BoxedStrategy<Message> {
     (
         (mid(), user(), conversation(), ms(), option::of(req())),
         (body(), ext(), priority(), any::<bool>(), any::<bool>()),
@@ -211,7 +211,7 @@ pub fn message() -> BoxedStrategy<Message> {
         .boxed()
 }
 
-pub fn tombstone() -> BoxedStrategy<Tombstone> {
+pub(crate) fn tombstone() -> BoxedStrategy<Tombstone> {
     (mid(), user(), conversation(), ms(), user(), ms())
         .prop_map(|(mid, from, to, ts, recalled_by, recalled_at)| Tombstone {
             mid,
@@ -224,7 +224,7 @@ pub fn tombstone() -> BoxedStrategy<Tombstone> {
         .boxed()
 }
 
-pub fn entry() -> BoxedStrategy<Entry> {
+pub(crate) fn entry() -> BoxedStrategy<Entry> {
     prop_oneof![
         message().prop_map(Entry::Message),
         tombstone().prop_map(Entry::Tombstone)
@@ -285,7 +285,7 @@ fn conv_info() -> BoxedStrategy<ConversationInfo> {
 }
 
 /// One strategy per client frame type, named by the type.
-pub fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)> {
+pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)> {
     use ClientFrame as C;
     let thread_ref = || (req(), thread()).prop_map(|(id, thread)| ThreadRef { id, thread });
     let group_ref = || (req(), group()).prop_map(|(id, group)| GroupRef { id, group });
@@ -543,7 +543,7 @@ fn code() -> BoxedStrategy<ErrorCode> {
 }
 
 /// One strategy per server frame type, named by the type.
-pub fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)> {
+pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)> {
     use ServerFrame as S;
     vec![
         (
@@ -893,11 +893,11 @@ fn system_op() -> BoxedStrategy<SystemOp> {
 }
 
 /// Any client frame.
-pub fn client_frame() -> BoxedStrategy<ClientFrame> {
+pub(crate) fn client_frame() -> BoxedStrategy<ClientFrame> {
     Union::new(client_frames().into_iter().map(|(_, s)| s)).boxed()
 }
 
 /// Any server frame.
-pub fn server_frame() -> BoxedStrategy<ServerFrame> {
+pub(crate) fn server_frame() -> BoxedStrategy<ServerFrame> {
     Union::new(server_frames().into_iter().map(|(_, s)| s)).boxed()
 }

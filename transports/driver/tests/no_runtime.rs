@@ -2,7 +2,7 @@
 //! core server run on the `futures` executor alone, connected by in-memory
 //! channels.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::channel::mpsc;
 use futures::executor::LocalPool;

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
         "{ran} seeds, {steps} steps, {messages} messages, {faults} faults injected, {} violations; {:.1} s, {:.1} seeds/s",
         u8::from(failed.is_some()),
         seconds,
-        ran as f64 / seconds.max(1e-9)
+        rate(ran, seconds)
     );
     let Some(config) = failed else {
         return ExitCode::SUCCESS;
@@ -101,4 +101,10 @@ fn main() -> ExitCode {
     }
     println!("replay with: {}", small.replay_command());
     ExitCode::FAILURE
+}
+
+/// Seeds per second, for display.
+#[allow(clippy::cast_precision_loss, reason = "seed counts far below 2^52")]
+fn rate(seeds: u64, seconds: f64) -> f64 {
+    seeds as f64 / seconds.max(1e-9)
 }

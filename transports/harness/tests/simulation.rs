@@ -1,6 +1,6 @@
 //! The simulation in the workspace suite: a few hundred seeds keep every
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! guarantee, runs are reproducible, and a broken system is caught.
 
 use natter_harness::{FaultLevel, Sabotage, SimConfig, run};

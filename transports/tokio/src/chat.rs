@@ -42,7 +42,7 @@ fn show(event: &Event) -> Option<String> {
 }
 
 /// Runs the chat until `/quit` or end of input.
-pub async fn run(url: &str, token: &str) -> ExitCode {
+pub(crate) async fn run(url: &str, token: &str) -> ExitCode {
     let device = DeviceId::new(format!("cli-{}", wall_clock().0 % 100_000))
         .unwrap_or_else(|_| unreachable!());
     let (handle, mut events) = Client::connect(url, token, Config::new(device, wall_clock().0));

@@ -128,7 +128,7 @@ async fn person(
 }
 
 /// Runs the whole demo against a fresh in-process server.
-pub async fn run() -> Result<(), String> {
+pub(crate) async fn run() -> Result<(), String> {
     let secret = b"demo-secret".to_vec();
     let mut server_config = ServerConfig::new(secret.clone());
     server_config.recall(Duration::from_secs(3), true);

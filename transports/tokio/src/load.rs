@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Opens `count` sessions (as users `load0`, `load1`, ...), holds them for
 /// `hold`, and reports how many were welcomed.
-pub async fn run(url: &str, secret: &str, count: usize, hold: Duration) -> ExitCode {
+pub(crate) async fn run(url: &str, secret: &str, count: usize, hold: Duration) -> ExitCode {
     let started = Instant::now();
     let expires = Millis(wall_clock().0 + 3_600_000);
     let sessions: Vec<_> = stream::iter(0..count)

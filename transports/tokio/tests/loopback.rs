@@ -1,6 +1,6 @@
 //! Real servers and clients on 127.0.0.1 (free ports, loopback only).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::{SinkExt, StreamExt};
 use natter_core::client::{Config, ConnectionState, Event, Outgoing};
