@@ -279,6 +279,7 @@ impl TryFrom<RawBody> for Body {
 /// The bytes travel out of band (HTTP upload, then download by `url`); the
 /// message carries only this description.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Attachment {
     /// Where the attachment can be downloaded.
     pub url: String,
@@ -303,8 +304,25 @@ pub struct Attachment {
     pub thumbnail: Option<String>,
 }
 
+impl Attachment {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(url: String, name: String, size: u64) -> Self {
+        Attachment {
+            url,
+            name,
+            size,
+            mime: Default::default(),
+            width: Default::default(),
+            height: Default::default(),
+            duration_ms: Default::default(),
+            thumbnail: Default::default(),
+        }
+    }
+}
+
 /// A geographic location.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Location {
     /// Latitude in degrees, −90 to 90.
     pub lat: f64,
@@ -318,10 +336,23 @@ pub struct Location {
     pub name: String,
 }
 
+impl Location {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(lat: f64, lng: f64) -> Self {
+        Location {
+            lat,
+            lng,
+            address: Default::default(),
+            name: Default::default(),
+        }
+    }
+}
+
 /// An application-defined message, covering both the Easemob/Agora custom
 /// message (event + string map) and the Tencent custom element (data,
 /// description, extension).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Custom {
     /// The event name.
     pub event: String,
@@ -337,6 +368,19 @@ pub struct Custom {
     /// An extension string.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub extension: String,
+}
+
+impl Custom {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(event: String) -> Self {
+        Custom {
+            event,
+            params: Default::default(),
+            data: Default::default(),
+            description: Default::default(),
+            extension: Default::default(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub const MAX_ID_LEN: usize = 64;
 
 /// Why a string is not a valid identifier.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum IdError {
     /// The identifier is the empty string.
     #[error("{kind} is empty")]

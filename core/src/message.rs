@@ -75,6 +75,7 @@ impl Priority {
 /// Offline push settings of a message, used when a recipient has no
 /// connected device.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PushInfo {
     /// Notification title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +135,7 @@ pub(crate) fn is_false(b: &bool) -> bool {
 
 /// A message as the server stored and delivers it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Message {
     /// Server-assigned id.
     pub mid: MessageId,
@@ -163,8 +165,27 @@ pub struct Message {
     pub group_ack: bool,
 }
 
+impl Message {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(mid: MessageId, from: UserId, to: Conversation, ts: Millis, body: Body) -> Self {
+        Message {
+            mid,
+            from,
+            to,
+            ts,
+            req: Default::default(),
+            body,
+            ext: Default::default(),
+            priority: Default::default(),
+            online_only: Default::default(),
+            group_ack: Default::default(),
+        }
+    }
+}
+
 /// What remains of a recalled message in history and conversation lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Tombstone {
     /// The recalled message's id.
     pub mid: MessageId,
@@ -178,6 +199,27 @@ pub struct Tombstone {
     pub recalled_by: UserId,
     /// When it was recalled.
     pub recalled_at: Millis,
+}
+
+impl Tombstone {
+    /// One with every required field given.
+    pub fn new(
+        mid: MessageId,
+        from: UserId,
+        to: Conversation,
+        ts: Millis,
+        recalled_by: UserId,
+        recalled_at: Millis,
+    ) -> Self {
+        Tombstone {
+            mid,
+            from,
+            to,
+            ts,
+            recalled_by,
+            recalled_at,
+        }
+    }
 }
 
 /// One entry of a history page or a conversation's last message: a message,

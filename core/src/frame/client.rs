@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Opens a session: the first frame on every connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Hello {
     /// Protocol versions the client speaks; the server picks the highest it
     /// also speaks.
@@ -28,24 +29,56 @@ pub struct Hello {
     pub agent: Option<String>,
 }
 
+impl Hello {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(versions: Vec<u16>, token: String, device: DeviceId) -> Self {
+        Hello {
+            versions,
+            token,
+            device,
+            last_seq: Default::default(),
+            agent: Default::default(),
+        }
+    }
+}
+
 /// A keep-alive probe; the `pong` answer echoes `nonce`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Heartbeat {
     /// Any number; a `pong` echoes the `ping`'s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<u64>,
 }
 
+impl Heartbeat {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new() -> Self {
+        Heartbeat {
+            nonce: Default::default(),
+        }
+    }
+}
+
 /// Cumulative acknowledgement: the device has processed every inbox event up
 /// to and including `seq`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ack {
     /// The highest contiguous sequence number processed.
     pub seq: Seq,
 }
 
+impl Ack {
+    /// One with every required field given.
+    pub fn new(seq: Seq) -> Self {
+        Ack { seq }
+    }
+}
+
 /// Sends a message. Answered by `sent` or `error`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Send {
     /// Request id; a retry reuses it.
     pub id: RequestId,
@@ -70,13 +103,37 @@ pub struct Send {
     pub push: Option<Box<PushInfo>>,
 }
 
+impl Send {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, to: Conversation, body: Body) -> Self {
+        Send {
+            id,
+            to,
+            body,
+            ext: Default::default(),
+            priority: Default::default(),
+            online_only: Default::default(),
+            group_ack: Default::default(),
+            push: Default::default(),
+        }
+    }
+}
+
 /// A request about one message: `recall` and `read_by`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MessageRef {
     /// Request id.
     pub id: RequestId,
     /// The message.
     pub mid: MessageId,
+}
+
+impl MessageRef {
+    /// One with every required field given.
+    pub fn new(id: RequestId, mid: MessageId) -> Self {
+        MessageRef { id, mid }
+    }
 }
 
 /// Which receipt.
@@ -91,6 +148,7 @@ pub enum ReceiptKind {
 
 /// A delivered or read receipt for one message, forwarded to its sender.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Receipt {
     /// Request id.
     pub id: RequestId,
@@ -100,8 +158,16 @@ pub struct Receipt {
     pub mid: MessageId,
 }
 
+impl Receipt {
+    /// One with every required field given.
+    pub fn new(id: RequestId, kind: ReceiptKind, mid: MessageId) -> Self {
+        Receipt { id, kind, mid }
+    }
+}
+
 /// A group read ack for a message sent with `group_ack`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupRead {
     /// Request id.
     pub id: RequestId,
@@ -112,9 +178,21 @@ pub struct GroupRead {
     pub content: Option<String>,
 }
 
+impl GroupRead {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, mid: MessageId) -> Self {
+        GroupRead {
+            id,
+            mid,
+            content: Default::default(),
+        }
+    }
+}
+
 /// Marks a conversation read ("channel ack"): its unread count becomes 0 on
 /// every device of the user, and the other side is told.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvRead {
     /// Request id.
     pub id: RequestId,
@@ -127,8 +205,20 @@ pub struct ConvRead {
     pub upto: Option<MessageId>,
 }
 
+impl ConvRead {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, conv: Conversation) -> Self {
+        ConvRead {
+            id,
+            conv,
+            upto: Default::default(),
+        }
+    }
+}
+
 /// A request about one conversation: `conv_profile`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvRef {
     /// Request id.
     pub id: RequestId,
@@ -136,8 +226,16 @@ pub struct ConvRef {
     pub conv: Conversation,
 }
 
+impl ConvRef {
+    /// One with every required field given.
+    pub fn new(id: RequestId, conv: Conversation) -> Self {
+        ConvRef { id, conv }
+    }
+}
+
 /// Deletes a conversation from the user's list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvDelete {
     /// Request id.
     pub id: RequestId,
@@ -146,6 +244,17 @@ pub struct ConvDelete {
     /// Also delete the stored history, for this user only.
     #[serde(default)]
     pub history: bool,
+}
+
+impl ConvDelete {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, conv: Conversation) -> Self {
+        ConvDelete {
+            id,
+            conv,
+            history: Default::default(),
+        }
+    }
 }
 
 /// Which way a history page goes from its cursor.
@@ -161,6 +270,7 @@ pub enum Direction {
 
 /// Asks for one page of a conversation's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HistoryQuery {
     /// Request id.
     pub id: RequestId,
@@ -178,12 +288,26 @@ pub struct HistoryQuery {
     pub limit: u16,
 }
 
+impl HistoryQuery {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, conv: Conversation) -> Self {
+        HistoryQuery {
+            id,
+            conv,
+            cursor: Default::default(),
+            direction: Default::default(),
+            limit: default_page(),
+        }
+    }
+}
+
 fn default_page() -> u16 {
     20
 }
 
 /// Asks for a page of the user's conversation list, most recent first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvListQuery {
     /// Request id.
     pub id: RequestId,
@@ -195,8 +319,20 @@ pub struct ConvListQuery {
     pub limit: u16,
 }
 
+impl ConvListQuery {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId) -> Self {
+        ConvListQuery {
+            id,
+            cursor: Default::default(),
+            limit: default_page(),
+        }
+    }
+}
+
 /// Creates a thread rooted at a group message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThreadCreate {
     /// Request id.
     pub id: RequestId,
@@ -208,8 +344,21 @@ pub struct ThreadCreate {
     pub name: String,
 }
 
+impl ThreadCreate {
+    /// One with every required field given.
+    pub fn new(id: RequestId, group: GroupId, root: MessageId, name: String) -> Self {
+        ThreadCreate {
+            id,
+            group,
+            root,
+            name,
+        }
+    }
+}
+
 /// A request about one thread: `thread_join`, `thread_leave`, `thread_destroy`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThreadRef {
     /// Request id.
     pub id: RequestId,
@@ -217,11 +366,26 @@ pub struct ThreadRef {
     pub thread: ThreadId,
 }
 
+impl ThreadRef {
+    /// One with every required field given.
+    pub fn new(id: RequestId, thread: ThreadId) -> Self {
+        ThreadRef { id, thread }
+    }
+}
+
 /// Replaces the session's token before it expires.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TokenRefresh {
     /// Request id.
     pub id: RequestId,
     /// The new token, for the same user.
     pub token: String,
+}
+
+impl TokenRefresh {
+    /// One with every required field given.
+    pub fn new(id: RequestId, token: String) -> Self {
+        TokenRefresh { id, token }
+    }
 }

@@ -18,6 +18,7 @@ pub enum GroupKind {
 
 /// Creates a group or room; the creator becomes its owner.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupCreate {
     /// Request id.
     pub id: RequestId,
@@ -37,8 +38,23 @@ pub struct GroupCreate {
     pub approval: bool,
 }
 
+impl GroupCreate {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, name: String) -> Self {
+        GroupCreate {
+            id,
+            kind: Default::default(),
+            name,
+            description: Default::default(),
+            members: Default::default(),
+            approval: Default::default(),
+        }
+    }
+}
+
 /// A request naming a group and some users: `group_invite`, `group_kick`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupUsers {
     /// Request id.
     pub id: RequestId,
@@ -48,8 +64,16 @@ pub struct GroupUsers {
     pub users: Vec<UserId>,
 }
 
+impl GroupUsers {
+    /// One with every required field given.
+    pub fn new(id: RequestId, group: GroupId, users: Vec<UserId>) -> Self {
+        GroupUsers { id, group, users }
+    }
+}
+
 /// A request naming only a group: `group_leave`, `group_dismiss`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupRef {
     /// Request id.
     pub id: RequestId,
@@ -57,8 +81,16 @@ pub struct GroupRef {
     pub group: GroupId,
 }
 
+impl GroupRef {
+    /// One with every required field given.
+    pub fn new(id: RequestId, group: GroupId) -> Self {
+        GroupRef { id, group }
+    }
+}
+
 /// Asks to join a group or room.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupJoin {
     /// Request id.
     pub id: RequestId,
@@ -69,8 +101,20 @@ pub struct GroupJoin {
     pub message: Option<String>,
 }
 
+impl GroupJoin {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, group: GroupId) -> Self {
+        GroupJoin {
+            id,
+            group,
+            message: Default::default(),
+        }
+    }
+}
+
 /// Sets or removes a member's admin role (owner only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupAdmin {
     /// Request id.
     pub id: RequestId,
@@ -82,8 +126,21 @@ pub struct GroupAdmin {
     pub admin: bool,
 }
 
+impl GroupAdmin {
+    /// One with every required field given.
+    pub fn new(id: RequestId, group: GroupId, user: UserId, admin: bool) -> Self {
+        GroupAdmin {
+            id,
+            group,
+            user,
+            admin,
+        }
+    }
+}
+
 /// Mutes or unmutes members (owner or admin).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupMute {
     /// Request id.
     pub id: RequestId,
@@ -98,9 +155,23 @@ pub struct GroupMute {
     pub duration_ms: Option<u64>,
 }
 
+impl GroupMute {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, group: GroupId, users: Vec<UserId>, mute: bool) -> Self {
+        GroupMute {
+            id,
+            group,
+            users,
+            mute,
+            duration_ms: Default::default(),
+        }
+    }
+}
+
 /// Mutes or unmutes the whole group (owner or admin); while muted, only the
 /// owner, admins and the allow list may send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupMuteAll {
     /// Request id.
     pub id: RequestId,
@@ -114,8 +185,21 @@ pub struct GroupMuteAll {
     pub allow: Vec<UserId>,
 }
 
+impl GroupMuteAll {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, group: GroupId, mute: bool) -> Self {
+        GroupMuteAll {
+            id,
+            group,
+            mute,
+            allow: Default::default(),
+        }
+    }
+}
+
 /// Accepts or refuses a join request (owner or admin).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupDecide {
     /// Request id.
     pub id: RequestId,
@@ -130,8 +214,22 @@ pub struct GroupDecide {
     pub reason: Option<String>,
 }
 
+impl GroupDecide {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, group: GroupId, user: UserId, accept: bool) -> Self {
+        GroupDecide {
+            id,
+            group,
+            user,
+            accept,
+            reason: Default::default(),
+        }
+    }
+}
+
 /// A request naming one user: `block`, `unblock`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserRef {
     /// Request id.
     pub id: RequestId,
@@ -139,13 +237,28 @@ pub struct UserRef {
     pub user: UserId,
 }
 
+impl UserRef {
+    /// One with every required field given.
+    pub fn new(id: RequestId, user: UserId) -> Self {
+        UserRef { id, user }
+    }
+}
+
 /// The answer to `group_create`: the new group's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupCreated {
     /// The request answered.
     pub id: RequestId,
     /// The id the server assigned.
     pub group: GroupId,
+}
+
+impl GroupCreated {
+    /// One with every required field given.
+    pub fn new(id: RequestId, group: GroupId) -> Self {
+        GroupCreated { id, group }
+    }
 }
 
 /// What happened in a group, as told to its members.
@@ -175,6 +288,7 @@ pub enum TipOp {
 
 /// A group tip: a notice to every member about a change in the group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupTip {
     /// Inbox position; absent for chat rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,6 +304,20 @@ pub struct GroupTip {
     pub users: Vec<UserId>,
     /// When (server time).
     pub ts: Millis,
+}
+
+impl GroupTip {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(group: GroupId, op: TipOp, by: UserId, ts: Millis) -> Self {
+        GroupTip {
+            seq: Default::default(),
+            group,
+            op,
+            by,
+            users: Default::default(),
+            ts,
+        }
+    }
 }
 
 /// What a system notice is about.
@@ -223,6 +351,7 @@ pub enum SystemOp {
 
 /// A system notice addressed to one user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SystemNotice {
     /// Inbox position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,4 +371,19 @@ pub struct SystemNotice {
     pub data: Option<String>,
     /// When (server time).
     pub ts: Millis,
+}
+
+impl SystemNotice {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(op: SystemOp, from: UserId, ts: Millis) -> Self {
+        SystemNotice {
+            seq: Default::default(),
+            op,
+            group: Default::default(),
+            from,
+            reason: Default::default(),
+            data: Default::default(),
+            ts,
+        }
+    }
 }

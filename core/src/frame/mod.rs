@@ -5,6 +5,21 @@
 //! The payload structs live in [`client`], [`server`] and [`group`]; several
 //! frame types share one payload struct (e.g. `thread_join` and
 //! `thread_leave` both carry a [`client::ThreadRef`]).
+//!
+//! Every payload struct (and the message model inside them) is
+//! `#[non_exhaustive]`, because PROTOCOL.md §1 lets later versions add
+//! fields: outside this crate, build one with its `new` constructor, which
+//! takes the required fields, and set optional fields by name.
+//!
+//! ```
+//! use natter_core::frame::client::Send;
+//! use natter_core::{Body, Conversation, Priority, RequestId, UserId};
+//!
+//! let to = Conversation::Single(UserId::new("bob")?);
+//! let mut send = Send::new(RequestId::new("r1")?, to, Body::Text { text: "hi".into() });
+//! send.priority = Priority::High;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod client;
 pub mod group;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// The answer to a `ping`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Pong {
     /// The ping's `nonce`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,8 +28,19 @@ pub struct Pong {
     pub seq: Option<Seq>,
 }
 
+impl Pong {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new() -> Self {
+        Pong {
+            nonce: Default::default(),
+            seq: Default::default(),
+        }
+    }
+}
+
 /// Accepts a `hello`: the session is open.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Welcome {
     /// The protocol version chosen.
     pub version: u16,
@@ -54,8 +66,37 @@ pub struct Welcome {
     pub token_expires: Millis,
 }
 
+impl Welcome {
+    /// One with every required field given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        version: u16,
+        user: UserId,
+        device: DeviceId,
+        seq: Seq,
+        oldest: Seq,
+        max_frame: u32,
+        ping_ms: u32,
+        time: Millis,
+        token_expires: Millis,
+    ) -> Self {
+        Welcome {
+            version,
+            user,
+            device,
+            seq,
+            oldest,
+            max_frame,
+            ping_ms,
+            time,
+            token_expires,
+        }
+    }
+}
+
 /// Refuses a `hello`; the server closes the connection after it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Refuse {
     /// 401, 419 or 426.
     pub code: ErrorCode,
@@ -65,9 +106,21 @@ pub struct Refuse {
     pub versions: Vec<u16>,
 }
 
+impl Refuse {
+    /// One with every required field given.
+    pub fn new(code: ErrorCode, reason: String, versions: Vec<u16>) -> Self {
+        Refuse {
+            code,
+            reason,
+            versions,
+        }
+    }
+}
+
 /// The answer to a `send`: the message is stored (persisted) and will be
 /// delivered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Sent {
     /// The request answered.
     pub id: RequestId,
@@ -77,8 +130,16 @@ pub struct Sent {
     pub ts: Millis,
 }
 
+impl Sent {
+    /// One with every required field given.
+    pub fn new(id: RequestId, mid: MessageId, ts: Millis) -> Self {
+        Sent { id, mid, ts }
+    }
+}
+
 /// The answer to a request that succeeded and has nothing else to say.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Done {
     /// The request answered.
     pub id: RequestId,
@@ -88,8 +149,19 @@ pub struct Done {
     pub pending: bool,
 }
 
+impl Done {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId) -> Self {
+        Done {
+            id,
+            pending: Default::default(),
+        }
+    }
+}
+
 /// A failed request, or (without `id`) a frame the server could not read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Failure {
     /// The request answered, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,8 +172,20 @@ pub struct Failure {
     pub reason: String,
 }
 
+impl Failure {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(code: ErrorCode, reason: String) -> Self {
+        Failure {
+            id: Default::default(),
+            code,
+            reason,
+        }
+    }
+}
+
 /// A message delivered to a recipient (or to the sender's other devices).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Delivery {
     /// Inbox position; absent for chat rooms and online-only messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,8 +194,19 @@ pub struct Delivery {
     pub msg: Message,
 }
 
+impl Delivery {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(msg: Message) -> Self {
+        Delivery {
+            seq: Default::default(),
+            msg,
+        }
+    }
+}
+
 /// A message was recalled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Recalled {
     /// Inbox position; absent for chat rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,8 +223,23 @@ pub struct Recalled {
     pub ts: Millis,
 }
 
+impl Recalled {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(mid: MessageId, from: UserId, to: Conversation, by: UserId, ts: Millis) -> Self {
+        Recalled {
+            seq: Default::default(),
+            mid,
+            from,
+            to,
+            by,
+            ts,
+        }
+    }
+}
+
 /// A delivered or read receipt, forwarded to the message's sender.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReceiptNotice {
     /// Inbox position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,10 +254,24 @@ pub struct ReceiptNotice {
     pub ts: Millis,
 }
 
+impl ReceiptNotice {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(kind: ReceiptKind, mid: MessageId, by: UserId, ts: Millis) -> Self {
+        ReceiptNotice {
+            seq: Default::default(),
+            kind,
+            mid,
+            by,
+            ts,
+        }
+    }
+}
+
 /// A conversation was read up to now ("channel ack"). Sent to the reader's
 /// other devices (unread becomes 0) and, for one-to-one conversations, to the
 /// peer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvReadNotice {
     /// Inbox position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,8 +288,22 @@ pub struct ConvReadNotice {
     pub ts: Millis,
 }
 
+impl ConvReadNotice {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(conv: Conversation, by: UserId, ts: Millis) -> Self {
+        ConvReadNotice {
+            seq: Default::default(),
+            conv,
+            by,
+            upto: Default::default(),
+            ts,
+        }
+    }
+}
+
 /// A live group read count update, to the sender of a `group_ack` message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupReadNotice {
     /// Inbox position; live updates are ephemeral, so usually absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,8 +319,22 @@ pub struct GroupReadNotice {
     pub count: u32,
 }
 
+impl GroupReadNotice {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(mid: MessageId, reader: UserId, count: u32) -> Self {
+        GroupReadNotice {
+            seq: Default::default(),
+            mid,
+            reader,
+            content: Default::default(),
+            count,
+        }
+    }
+}
+
 /// One message's group read count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReadCount {
     /// The message.
     pub mid: MessageId,
@@ -190,16 +342,32 @@ pub struct ReadCount {
     pub count: u32,
 }
 
+impl ReadCount {
+    /// One with every required field given.
+    pub fn new(mid: MessageId, count: u32) -> Self {
+        ReadCount { mid, count }
+    }
+}
+
 /// Sent after `welcome` when read counts of the user's `group_ack` messages
 /// changed while none of the user's devices was online.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReadSummary {
     /// The counts, absolute.
     pub items: Vec<ReadCount>,
 }
 
+impl ReadSummary {
+    /// One with every required field given.
+    pub fn new(items: Vec<ReadCount>) -> Self {
+        ReadSummary { items }
+    }
+}
+
 /// One reader of a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Reader {
     /// Who.
     pub user: UserId,
@@ -210,8 +378,20 @@ pub struct Reader {
     pub content: Option<String>,
 }
 
+impl Reader {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(user: UserId, ts: Millis) -> Self {
+        Reader {
+            user,
+            ts,
+            content: Default::default(),
+        }
+    }
+}
+
 /// The answer to `read_by`: who has read a `group_ack` message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReadBy {
     /// The request answered.
     pub id: RequestId,
@@ -223,8 +403,21 @@ pub struct ReadBy {
     pub readers: Vec<Reader>,
 }
 
+impl ReadBy {
+    /// One with every required field given.
+    pub fn new(id: RequestId, mid: MessageId, count: u32, readers: Vec<Reader>) -> Self {
+        ReadBy {
+            id,
+            mid,
+            count,
+            readers,
+        }
+    }
+}
+
 /// A thread and its current state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThreadInfo {
     /// The thread.
     pub thread: ThreadId,
@@ -245,13 +438,45 @@ pub struct ThreadInfo {
     pub last: Option<Entry>,
 }
 
+impl ThreadInfo {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(
+        thread: ThreadId,
+        group: GroupId,
+        root: MessageId,
+        name: String,
+        owner: UserId,
+        created: Millis,
+        count: u32,
+    ) -> Self {
+        ThreadInfo {
+            thread,
+            group,
+            root,
+            name,
+            owner,
+            created,
+            count,
+            last: Default::default(),
+        }
+    }
+}
+
 /// The answer to `thread_create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThreadCreated {
     /// The request answered.
     pub id: RequestId,
     /// The new thread.
     pub info: ThreadInfo,
+}
+
+impl ThreadCreated {
+    /// One with every required field given.
+    pub fn new(id: RequestId, info: ThreadInfo) -> Self {
+        ThreadCreated { id, info }
+    }
 }
 
 /// What changed in a thread.
@@ -271,6 +496,7 @@ pub enum ThreadOp {
 
 /// A thread update, to every member of the parent group.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThreadNotice {
     /// Inbox position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,8 +512,22 @@ pub struct ThreadNotice {
     pub info: ThreadInfo,
 }
 
+impl ThreadNotice {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(op: ThreadOp, by: UserId, info: ThreadInfo) -> Self {
+        ThreadNotice {
+            seq: Default::default(),
+            op,
+            by,
+            mid: Default::default(),
+            info,
+        }
+    }
+}
+
 /// The answer to `history`: one page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HistoryPage {
     /// The request answered.
     pub id: RequestId,
@@ -302,8 +542,22 @@ pub struct HistoryPage {
     pub done: bool,
 }
 
+impl HistoryPage {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, conv: Conversation, entries: Vec<Entry>, done: bool) -> Self {
+        HistoryPage {
+            id,
+            conv,
+            entries,
+            next: Default::default(),
+            done,
+        }
+    }
+}
+
 /// A conversation in the user's list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConversationInfo {
     /// The conversation.
     pub conv: Conversation,
@@ -320,8 +574,22 @@ pub struct ConversationInfo {
     pub peer_read: Option<Millis>,
 }
 
+impl ConversationInfo {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(conv: Conversation, unread: u32) -> Self {
+        ConversationInfo {
+            conv,
+            unread,
+            last: Default::default(),
+            name: Default::default(),
+            peer_read: Default::default(),
+        }
+    }
+}
+
 /// The answer to `conv_list`: one page, most recent activity first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvList {
     /// The request answered.
     pub id: RequestId,
@@ -337,8 +605,22 @@ pub struct ConvList {
     pub done: bool,
 }
 
+impl ConvList {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(id: RequestId, seq: Seq, items: Vec<ConversationInfo>, done: bool) -> Self {
+        ConvList {
+            id,
+            seq,
+            items,
+            next: Default::default(),
+            done,
+        }
+    }
+}
+
 /// The answer to `conv_profile`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvProfile {
     /// The request answered.
     pub id: RequestId,
@@ -348,8 +630,16 @@ pub struct ConvProfile {
     pub info: ConversationInfo,
 }
 
+impl ConvProfile {
+    /// One with every required field given.
+    pub fn new(id: RequestId, seq: Seq, info: ConversationInfo) -> Self {
+        ConvProfile { id, seq, info }
+    }
+}
+
 /// A conversation was deleted on one of the user's devices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConvDeleted {
     /// Inbox position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,9 +650,28 @@ pub struct ConvDeleted {
     pub history: bool,
 }
 
+impl ConvDeleted {
+    /// One with every required field given; the optional fields start absent and are set by name.
+    pub fn new(conv: Conversation, history: bool) -> Self {
+        ConvDeleted {
+            seq: Default::default(),
+            conv,
+            history,
+        }
+    }
+}
+
 /// The session's token expires soon; answer with `token`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TokenExpiring {
     /// When it expires (ms since the Unix epoch).
     pub expires: Millis,
+}
+
+impl TokenExpiring {
+    /// One with every required field given.
+    pub fn new(expires: Millis) -> Self {
+        TokenExpiring { expires }
+    }
 }

@@ -142,6 +142,7 @@ pub enum CloseReason {
 
 /// A message for a recipient with no connected device, for a push service.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PushNotice {
     /// The recipient.
     pub user: UserId,

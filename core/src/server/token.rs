@@ -14,6 +14,7 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// Why a token was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TokenError {
     /// Not of the form `USER.EXPIRES.SIG`, or too long.
     #[error("malformed token")]

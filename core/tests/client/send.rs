@@ -10,12 +10,13 @@ fn text(s: &str) -> Body {
 }
 
 fn attachment(url: &str) -> Box<Attachment> {
-    Box::new(Attachment {
-        url: url.into(),
-        name: "a.png".into(),
-        size: 10,
-        mime: Some("image/png".into()),
-        ..Attachment::default()
+    Box::new({
+        let mut f = Attachment::default();
+        f.url = url.into();
+        f.name = "a.png".into();
+        f.size = 10;
+        f.mime = Some("image/png".into());
+        f
     })
 }
 
@@ -35,18 +36,19 @@ fn every_body_type_goes_to_every_chat_type() {
         Body::File(attachment("u2")),
         Body::Audio(attachment("u3")),
         Body::Video(attachment("u4")),
-        Body::Location(Box::new(Location {
-            lat: 1.5,
-            lng: 2.5,
-            address: "x".into(),
-            name: String::new(),
+        Body::Location(Box::new({
+            let mut f = Location::new(1.5, 2.5);
+            f.address = "x".into();
+            f.name = String::new();
+            f
         })),
         Body::Command {
             action: "typing".into(),
         },
-        Body::Custom(Box::new(Custom {
-            event: "gift".into(),
-            ..Custom::default()
+        Body::Custom(Box::new({
+            let mut f = Custom::default();
+            f.event = "gift".into();
+            f
         })),
     ];
     let convs = [
@@ -85,9 +87,10 @@ fn options_travel_with_the_message_and_the_answer_ends_the_send() {
     .priority(Priority::High)
     .online_only()
     .group_ack()
-    .push(PushInfo {
-        title: Some("T".into()),
-        ..PushInfo::default()
+    .push({
+        let mut f = PushInfo::default();
+        f.title = Some("T".into());
+        f
     });
     let id = t.c.send(t.now, out).unwrap();
     assert_eq!(
@@ -132,10 +135,11 @@ fn local_misuse_is_refused_at_once() {
         t.c.send(t.now, Outgoing::new(bob(), text("x")).group_ack()),
         Err(CommandError::InvalidArgument(_))
     ));
-    let far = Body::Location(Box::new(Location {
-        lat: 91.0,
-        lng: 0.0,
-        ..Location::default()
+    let far = Body::Location(Box::new({
+        let mut f = Location::default();
+        f.lat = 91.0;
+        f.lng = 0.0;
+        f
     }));
     assert!(matches!(
         t.c.send(t.now, Outgoing::new(bob(), far)),

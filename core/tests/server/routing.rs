@@ -1,5 +1,4 @@
 use crate::*;
-use natter_core::server::PushNotice;
 use natter_core::{Conversation, Ext, MessageId};
 
 #[test]
@@ -142,19 +141,24 @@ fn offline_recipients_get_a_push_unless_disabled() {
     let mut t = S::new();
     let a = t.login("alice");
     t.feed(a, r#"{"type":"send","id":"r1","to":{"chat":"single","id":"bob"},"body":{"type":"text","text":"hi"},"push":{"title":"Alice","ignore_badge":true}}"#);
+    let events = t.events();
+    let [ServerEvent::Push(p)] = &events[..] else {
+        panic!("one push: {events:?}");
+    };
     assert_eq!(
-        t.events(),
-        vec![ServerEvent::Push(PushNotice {
-            user: user("bob"),
-            from: user("alice"),
-            conv: Conversation::Single(user("alice")),
-            mid: MessageId(1),
-            title: Some("Alice".into()),
-            description: None,
-            extension: Ext::default(),
-            ignore_badge: true,
-        })]
+        (&p.user, &p.from, &p.conv, p.mid),
+        (
+            &user("bob"),
+            &user("alice"),
+            &Conversation::Single(user("alice")),
+            MessageId(1)
+        )
     );
+    assert_eq!(
+        (p.title.as_deref(), p.description.as_deref(), p.ignore_badge),
+        (Some("Alice"), None, true)
+    );
+    assert_eq!(p.extension, Ext::default());
     t.feed(a, r#"{"type":"send","id":"r2","to":{"chat":"single","id":"bob"},"body":{"type":"text","text":"hi"},"push":{"disable":true}}"#);
     assert!(t.events().is_empty());
     t.login("bob");

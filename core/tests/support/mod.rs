@@ -106,15 +106,14 @@ fn attachment() -> BoxedStrategy<Box<Attachment>> {
     )
         .prop_map(
             |(url, name, size, mime, (width, height), duration_ms, thumbnail)| {
-                Box::new(Attachment {
-                    url,
-                    name,
-                    size,
-                    mime,
-                    width,
-                    height,
-                    duration_ms,
-                    thumbnail,
+                Box::new({
+                    let mut f = Attachment::new(url, name, size);
+                    f.mime = mime;
+                    f.width = width;
+                    f.height = height;
+                    f.duration_ms = duration_ms;
+                    f.thumbnail = thumbnail;
+                    f
                 })
             },
         )
@@ -131,11 +130,11 @@ pub(crate) fn body() -> BoxedStrategy<Body> {
         attachment().prop_map(Body::Audio),
         attachment().prop_map(Body::Video),
         (-90.0f64..90.0, -180.0f64..180.0, text(), text()).prop_map(|(lat, lng, address, name)| {
-            Body::Location(Box::new(Location {
-                lat,
-                lng,
-                address,
-                name,
+            Body::Location(Box::new({
+                let mut f = Location::new(lat, lng);
+                f.address = address;
+                f.name = name;
+                f
             }))
         }),
         text().prop_map(|action| Body::Command { action }),
@@ -147,12 +146,13 @@ pub(crate) fn body() -> BoxedStrategy<Body> {
             text()
         )
             .prop_map(|(event, params, data, description, extension)| {
-                Body::Custom(Box::new(Custom {
-                    event,
-                    params,
-                    data,
-                    description,
-                    extension,
+                Body::Custom(Box::new({
+                    let mut f = Custom::new(event);
+                    f.params = params;
+                    f.data = data;
+                    f.description = description;
+                    f.extension = extension;
+                    f
                 }))
             }),
     ]
@@ -177,15 +177,15 @@ pub(crate) fn push() -> BoxedStrategy<PushInfo> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(
-            |(title, description, extension, disable, ignore_badge)| PushInfo {
-                title,
-                description,
-                extension,
-                disable,
-                ignore_badge,
-            },
-        )
+        .prop_map(|(title, description, extension, disable, ignore_badge)| {
+            let mut f = PushInfo::default();
+            f.title = title;
+            f.description = description;
+            f.extension = extension;
+            f.disable = disable;
+            f.ignore_badge = ignore_badge;
+            f
+        })
         .boxed()
 }
 
@@ -195,17 +195,14 @@ pub(crate) fn message() -> BoxedStrategy<Message> {
         (body(), ext(), priority(), any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            |((mid, from, to, ts, req), (body, ext, priority, online_only, group_ack))| Message {
-                mid,
-                from,
-                to,
-                ts,
-                req,
-                body,
-                ext,
-                priority,
-                online_only,
-                group_ack,
+            |((mid, from, to, ts, req), (body, ext, priority, online_only, group_ack))| {
+                let mut f = Message::new(mid, from, to, ts, body);
+                f.req = req;
+                f.ext = ext;
+                f.priority = priority;
+                f.online_only = online_only;
+                f.group_ack = group_ack;
+                f
             },
         )
         .boxed()
@@ -213,13 +210,8 @@ pub(crate) fn message() -> BoxedStrategy<Message> {
 
 pub(crate) fn tombstone() -> BoxedStrategy<Tombstone> {
     (mid(), user(), conversation(), ms(), user(), ms())
-        .prop_map(|(mid, from, to, ts, recalled_by, recalled_at)| Tombstone {
-            mid,
-            from,
-            to,
-            ts,
-            recalled_by,
-            recalled_at,
+        .prop_map(|(mid, from, to, ts, recalled_by, recalled_at)| {
+            Tombstone::new(mid, from, to, ts, recalled_by, recalled_at)
         })
         .boxed()
 }
@@ -251,18 +243,11 @@ fn thread_info() -> BoxedStrategy<ThreadInfo> {
         any::<u32>(),
         option::of(entry()),
     )
-        .prop_map(
-            |(thread, group, root, name, owner, created, count, last)| ThreadInfo {
-                thread,
-                group,
-                root,
-                name,
-                owner,
-                created,
-                count,
-                last,
-            },
-        )
+        .prop_map(|(thread, group, root, name, owner, created, count, last)| {
+            let mut f = ThreadInfo::new(thread, group, root, name, owner, created, count);
+            f.last = last;
+            f
+        })
         .boxed()
 }
 
@@ -274,12 +259,12 @@ fn conv_info() -> BoxedStrategy<ConversationInfo> {
         option::of(text()),
         option::of(ms()),
     )
-        .prop_map(|(conv, unread, last, name, peer_read)| ConversationInfo {
-            conv,
-            unread,
-            last,
-            name,
-            peer_read,
+        .prop_map(|(conv, unread, last, name, peer_read)| {
+            let mut f = ConversationInfo::new(conv, unread);
+            f.last = last;
+            f.name = name;
+            f.peer_read = peer_read;
+            f
         })
         .boxed()
 }
@@ -287,12 +272,13 @@ fn conv_info() -> BoxedStrategy<ConversationInfo> {
 /// One strategy per client frame type, named by the type.
 pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)> {
     use ClientFrame as C;
-    let thread_ref = || (req(), thread()).prop_map(|(id, thread)| ThreadRef { id, thread });
-    let group_ref = || (req(), group()).prop_map(|(id, group)| GroupRef { id, group });
-    let group_users =
-        || (req(), group(), users()).prop_map(|(id, group, users)| GroupUsers { id, group, users });
-    let user_ref = || (req(), user()).prop_map(|(id, user)| UserRef { id, user });
-    let message_ref = || (req(), mid()).prop_map(|(id, mid)| MessageRef { id, mid });
+    let thread_ref = || (req(), thread()).prop_map(|(id, thread)| ThreadRef::new(id, thread));
+    let group_ref = || (req(), group()).prop_map(|(id, group)| GroupRef::new(id, group));
+    let group_users = || {
+        (req(), group(), users()).prop_map(|(id, group, users)| GroupUsers::new(id, group, users))
+    };
+    let user_ref = || (req(), user()).prop_map(|(id, user)| UserRef::new(id, user));
+    let message_ref = || (req(), mid()).prop_map(|(id, mid)| MessageRef::new(id, mid));
     vec![
         (
             "hello",
@@ -304,12 +290,11 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
                 option::of(text()),
             )
                 .prop_map(|(versions, token, device, last_seq, agent)| {
-                    C::Hello(Hello {
-                        versions,
-                        token,
-                        device,
-                        last_seq,
-                        agent,
+                    C::Hello({
+                        let mut f = Hello::new(versions, token, device);
+                        f.last_seq = last_seq;
+                        f.agent = agent;
+                        f
                     })
                 })
                 .boxed(),
@@ -317,10 +302,16 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
         (
             "ping",
             option::of(any::<u64>())
-                .prop_map(|nonce| C::Ping(Heartbeat { nonce }))
+                .prop_map(|nonce| {
+                    C::Ping({
+                        let mut f = Heartbeat::new();
+                        f.nonce = nonce;
+                        f
+                    })
+                })
                 .boxed(),
         ),
-        ("ack", seq().prop_map(|seq| C::Ack(Ack { seq })).boxed()),
+        ("ack", seq().prop_map(|seq| C::Ack(Ack::new(seq))).boxed()),
         (
             "send",
             (
@@ -335,15 +326,14 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
             )
                 .prop_map(
                     |((id, to, body), (ext, priority, online_only, group_ack, push))| {
-                        C::Send(Send {
-                            id,
-                            to,
-                            body,
-                            ext,
-                            priority,
-                            online_only,
-                            group_ack,
-                            push,
+                        C::Send({
+                            let mut f = Send::new(id, to, body);
+                            f.ext = ext;
+                            f.priority = priority;
+                            f.online_only = online_only;
+                            f.group_ack = group_ack;
+                            f.push = push;
+                            f
                         })
                     },
                 )
@@ -353,19 +343,31 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
         (
             "receipt",
             (req(), receipt_kind(), mid())
-                .prop_map(|(id, kind, mid)| C::Receipt(Receipt { id, kind, mid }))
+                .prop_map(|(id, kind, mid)| C::Receipt(Receipt::new(id, kind, mid)))
                 .boxed(),
         ),
         (
             "conv_read",
             (req(), conversation(), option::of(mid()))
-                .prop_map(|(id, conv, upto)| C::ConvRead(ConvRead { id, conv, upto }))
+                .prop_map(|(id, conv, upto)| {
+                    C::ConvRead({
+                        let mut f = ConvRead::new(id, conv);
+                        f.upto = upto;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "group_read",
             (req(), mid(), option::of(text()))
-                .prop_map(|(id, mid, content)| C::GroupRead(GroupRead { id, mid, content }))
+                .prop_map(|(id, mid, content)| {
+                    C::GroupRead({
+                        let mut f = GroupRead::new(id, mid);
+                        f.content = content;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         ("read_by", message_ref().prop_map(C::ReadBy).boxed()),
@@ -373,12 +375,7 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
             "thread_create",
             (req(), group(), mid(), text())
                 .prop_map(|(id, group, root, name)| {
-                    C::ThreadCreate(ThreadCreate {
-                        id,
-                        group,
-                        root,
-                        name,
-                    })
+                    C::ThreadCreate(ThreadCreate::new(id, group, root, name))
                 })
                 .boxed(),
         ),
@@ -401,12 +398,12 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
                 page(),
             )
                 .prop_map(|(id, conv, cursor, direction, limit)| {
-                    C::History(HistoryQuery {
-                        id,
-                        conv,
-                        cursor,
-                        direction,
-                        limit,
+                    C::History({
+                        let mut f = HistoryQuery::new(id, conv);
+                        f.cursor = cursor;
+                        f.direction = direction;
+                        f.limit = limit;
+                        f
                     })
                 })
                 .boxed(),
@@ -414,19 +411,32 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
         (
             "conv_list",
             (req(), option::of(text()), page())
-                .prop_map(|(id, cursor, limit)| C::ConvList(ConvListQuery { id, cursor, limit }))
+                .prop_map(|(id, cursor, limit)| {
+                    C::ConvList({
+                        let mut f = ConvListQuery::new(id);
+                        f.cursor = cursor;
+                        f.limit = limit;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "conv_profile",
             (req(), conversation())
-                .prop_map(|(id, conv)| C::ConvProfile(ConvRef { id, conv }))
+                .prop_map(|(id, conv)| C::ConvProfile(ConvRef::new(id, conv)))
                 .boxed(),
         ),
         (
             "conv_delete",
             (req(), conversation(), any::<bool>())
-                .prop_map(|(id, conv, history)| C::ConvDelete(ConvDelete { id, conv, history }))
+                .prop_map(|(id, conv, history)| {
+                    C::ConvDelete({
+                        let mut f = ConvDelete::new(id, conv);
+                        f.history = history;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
@@ -440,13 +450,13 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
                 any::<bool>(),
             )
                 .prop_map(|(id, kind, name, description, members, approval)| {
-                    C::GroupCreate(GroupCreate {
-                        id,
-                        kind,
-                        name,
-                        description,
-                        members,
-                        approval,
+                    C::GroupCreate({
+                        let mut f = GroupCreate::new(id, name);
+                        f.kind = kind;
+                        f.description = description;
+                        f.members = members;
+                        f.approval = approval;
+                        f
                     })
                 })
                 .boxed(),
@@ -458,7 +468,13 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
         (
             "group_join",
             (req(), group(), option::of(text()))
-                .prop_map(|(id, group, message)| C::GroupJoin(GroupJoin { id, group, message }))
+                .prop_map(|(id, group, message)| {
+                    C::GroupJoin({
+                        let mut f = GroupJoin::new(id, group);
+                        f.message = message;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         ("group_leave", group_ref().prop_map(C::GroupLeave).boxed()),
@@ -467,12 +483,7 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
             "group_admin",
             (req(), group(), user(), any::<bool>())
                 .prop_map(|(id, group, user, admin)| {
-                    C::GroupAdmin(GroupAdmin {
-                        id,
-                        group,
-                        user,
-                        admin,
-                    })
+                    C::GroupAdmin(GroupAdmin::new(id, group, user, admin))
                 })
                 .boxed(),
         ),
@@ -486,12 +497,10 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
                 option::of(any::<u64>()),
             )
                 .prop_map(|(id, group, users, mute, duration_ms)| {
-                    C::GroupMute(GroupMute {
-                        id,
-                        group,
-                        users,
-                        mute,
-                        duration_ms,
+                    C::GroupMute({
+                        let mut f = GroupMute::new(id, group, users, mute);
+                        f.duration_ms = duration_ms;
+                        f
                     })
                 })
                 .boxed(),
@@ -500,11 +509,10 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
             "group_mute_all",
             (req(), group(), any::<bool>(), users())
                 .prop_map(|(id, group, mute, allow)| {
-                    C::GroupMuteAll(GroupMuteAll {
-                        id,
-                        group,
-                        mute,
-                        allow,
+                    C::GroupMuteAll({
+                        let mut f = GroupMuteAll::new(id, group, mute);
+                        f.allow = allow;
+                        f
                     })
                 })
                 .boxed(),
@@ -513,12 +521,10 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
             "group_decide",
             (req(), group(), user(), any::<bool>(), option::of(text()))
                 .prop_map(|(id, group, user, accept, reason)| {
-                    C::GroupDecide(GroupDecide {
-                        id,
-                        group,
-                        user,
-                        accept,
-                        reason,
+                    C::GroupDecide({
+                        let mut f = GroupDecide::new(id, group, user, accept);
+                        f.reason = reason;
+                        f
                     })
                 })
                 .boxed(),
@@ -532,7 +538,7 @@ pub(crate) fn client_frames() -> Vec<(&'static str, BoxedStrategy<ClientFrame>)>
         (
             "token",
             (req(), text())
-                .prop_map(|(id, token)| C::Token(TokenRefresh { id, token }))
+                .prop_map(|(id, token)| C::Token(TokenRefresh::new(id, token)))
                 .boxed(),
         ),
     ]
@@ -557,17 +563,17 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                         (version, user, device),
                         (seq, oldest, ping_ms, max_frame, time, token_expires),
                     )| {
-                        S::Welcome(Welcome {
+                        S::Welcome(Welcome::new(
                             version,
                             user,
                             device,
                             seq,
                             oldest,
-                            ping_ms,
                             max_frame,
+                            ping_ms,
                             time,
                             token_expires,
-                        })
+                        ))
                     },
                 )
                 .boxed(),
@@ -575,43 +581,62 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
         (
             "refuse",
             (code(), text(), vec(any::<u16>(), 0..3))
-                .prop_map(|(code, reason, versions)| {
-                    S::Refuse(Refuse {
-                        code,
-                        reason,
-                        versions,
-                    })
-                })
+                .prop_map(|(code, reason, versions)| S::Refuse(Refuse::new(code, reason, versions)))
                 .boxed(),
         ),
         (
             "pong",
             option::of(any::<u64>())
-                .prop_map(|nonce| S::Pong(Pong { nonce, seq: None }))
+                .prop_map(|nonce| {
+                    S::Pong({
+                        let mut f = Pong::new();
+                        f.nonce = nonce;
+                        f.seq = None;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "sent",
             (req(), mid(), ms())
-                .prop_map(|(id, mid, ts)| S::Sent(Sent { id, mid, ts }))
+                .prop_map(|(id, mid, ts)| S::Sent(Sent::new(id, mid, ts)))
                 .boxed(),
         ),
         (
             "ok",
             (req(), any::<bool>())
-                .prop_map(|(id, pending)| S::Ok(Done { id, pending }))
+                .prop_map(|(id, pending)| {
+                    S::Ok({
+                        let mut f = Done::new(id);
+                        f.pending = pending;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "error",
             (option::of(req()), code(), text())
-                .prop_map(|(id, code, reason)| S::Error(Failure { id, code, reason }))
+                .prop_map(|(id, code, reason)| {
+                    S::Error({
+                        let mut f = Failure::new(code, reason);
+                        f.id = id;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "msg",
             (option::of(seq()), message())
-                .prop_map(|(seq, msg)| S::Msg(Delivery { seq, msg }))
+                .prop_map(|(seq, msg)| {
+                    S::Msg({
+                        let mut f = Delivery::new(msg);
+                        f.seq = seq;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
@@ -625,13 +650,10 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 ms(),
             )
                 .prop_map(|(seq, mid, from, to, by, ts)| {
-                    S::Recalled(Recalled {
-                        seq,
-                        mid,
-                        from,
-                        to,
-                        by,
-                        ts,
+                    S::Recalled({
+                        let mut f = Recalled::new(mid, from, to, by, ts);
+                        f.seq = seq;
+                        f
                     })
                 })
                 .boxed(),
@@ -640,12 +662,10 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
             "receipt",
             (option::of(seq()), receipt_kind(), mid(), user(), ms())
                 .prop_map(|(seq, kind, mid, by, ts)| {
-                    S::Receipt(ReceiptNotice {
-                        seq,
-                        kind,
-                        mid,
-                        by,
-                        ts,
+                    S::Receipt({
+                        let mut f = ReceiptNotice::new(kind, mid, by, ts);
+                        f.seq = seq;
+                        f
                     })
                 })
                 .boxed(),
@@ -660,12 +680,11 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 ms(),
             )
                 .prop_map(|(seq, conv, by, upto, ts)| {
-                    S::ConvRead(ConvReadNotice {
-                        seq,
-                        conv,
-                        by,
-                        upto,
-                        ts,
+                    S::ConvRead({
+                        let mut f = ConvReadNotice::new(conv, by, ts);
+                        f.seq = seq;
+                        f.upto = upto;
+                        f
                     })
                 })
                 .boxed(),
@@ -680,12 +699,11 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 any::<u32>(),
             )
                 .prop_map(|(seq, mid, reader, content, count)| {
-                    S::GroupRead(GroupReadNotice {
-                        seq,
-                        mid,
-                        reader,
-                        content,
-                        count,
+                    S::GroupRead({
+                        let mut f = GroupReadNotice::new(mid, reader, count);
+                        f.seq = seq;
+                        f.content = content;
+                        f
                     })
                 })
                 .boxed(),
@@ -693,10 +711,10 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
         (
             "read_summary",
             vec(
-                (mid(), any::<u32>()).prop_map(|(mid, count)| ReadCount { mid, count }),
+                (mid(), any::<u32>()).prop_map(|(mid, count)| ReadCount::new(mid, count)),
                 0..4,
             )
-            .prop_map(|items| S::ReadSummary(ReadSummary { items }))
+            .prop_map(|items| S::ReadSummary(ReadSummary::new(items)))
             .boxed(),
         ),
         (
@@ -706,28 +724,23 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 mid(),
                 any::<u32>(),
                 vec(
-                    (user(), ms(), option::of(text())).prop_map(|(user, ts, content)| Reader {
-                        user,
-                        ts,
-                        content,
+                    (user(), ms(), option::of(text())).prop_map(|(user, ts, content)| {
+                        let mut f = Reader::new(user, ts);
+                        f.content = content;
+                        f
                     }),
                     0..3,
                 ),
             )
                 .prop_map(|(id, mid, count, readers)| {
-                    S::ReadBy(ReadBy {
-                        id,
-                        mid,
-                        count,
-                        readers,
-                    })
+                    S::ReadBy(ReadBy::new(id, mid, count, readers))
                 })
                 .boxed(),
         ),
         (
             "thread_created",
             (req(), thread_info())
-                .prop_map(|(id, info)| S::ThreadCreated(ThreadCreated { id, info }))
+                .prop_map(|(id, info)| S::ThreadCreated(ThreadCreated::new(id, info)))
                 .boxed(),
         ),
         (
@@ -745,12 +758,11 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 thread_info(),
             )
                 .prop_map(|(seq, op, by, mid, info)| {
-                    S::Thread(ThreadNotice {
-                        seq,
-                        op,
-                        by,
-                        mid,
-                        info,
+                    S::Thread({
+                        let mut f = ThreadNotice::new(op, by, info);
+                        f.seq = seq;
+                        f.mid = mid;
+                        f
                     })
                 })
                 .boxed(),
@@ -765,12 +777,10 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 any::<bool>(),
             )
                 .prop_map(|(id, conv, entries, next, done)| {
-                    S::History(HistoryPage {
-                        id,
-                        conv,
-                        entries,
-                        next,
-                        done,
+                    S::History({
+                        let mut f = HistoryPage::new(id, conv, entries, done);
+                        f.next = next;
+                        f
                     })
                 })
                 .boxed(),
@@ -785,12 +795,10 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 any::<bool>(),
             )
                 .prop_map(|(id, seq, items, next, done)| {
-                    S::ConvList(ConvList {
-                        id,
-                        seq,
-                        items,
-                        next,
-                        done,
+                    S::ConvList({
+                        let mut f = ConvList::new(id, seq, items, done);
+                        f.next = next;
+                        f
                     })
                 })
                 .boxed(),
@@ -798,32 +806,36 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
         (
             "conv_profile",
             (req(), seq(), conv_info())
-                .prop_map(|(id, seq, info)| S::ConvProfile(ConvProfile { id, seq, info }))
+                .prop_map(|(id, seq, info)| S::ConvProfile(ConvProfile::new(id, seq, info)))
                 .boxed(),
         ),
         (
             "conv_deleted",
             (option::of(seq()), conversation(), any::<bool>())
-                .prop_map(|(seq, conv, history)| S::ConvDeleted(ConvDeleted { seq, conv, history }))
+                .prop_map(|(seq, conv, history)| {
+                    S::ConvDeleted({
+                        let mut f = ConvDeleted::new(conv, history);
+                        f.seq = seq;
+                        f
+                    })
+                })
                 .boxed(),
         ),
         (
             "group_created",
             (req(), group())
-                .prop_map(|(id, group)| S::GroupCreated(GroupCreated { id, group }))
+                .prop_map(|(id, group)| S::GroupCreated(GroupCreated::new(id, group)))
                 .boxed(),
         ),
         (
             "group_tip",
             (option::of(seq()), group(), tip_op(), user(), users(), ms())
                 .prop_map(|(seq, group, op, by, users, ts)| {
-                    S::GroupTip(GroupTip {
-                        seq,
-                        group,
-                        op,
-                        by,
-                        users,
-                        ts,
+                    S::GroupTip({
+                        let mut f = GroupTip::new(group, op, by, ts);
+                        f.seq = seq;
+                        f.users = users;
+                        f
                     })
                 })
                 .boxed(),
@@ -840,21 +852,20 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                 ms(),
             )
                 .prop_map(|(seq, op, group, from, reason, data, ts)| {
-                    S::System(SystemNotice {
-                        seq,
-                        op,
-                        group,
-                        from,
-                        reason,
-                        data,
-                        ts,
+                    S::System({
+                        let mut f = SystemNotice::new(op, from, ts);
+                        f.seq = seq;
+                        f.group = group;
+                        f.reason = reason;
+                        f.data = data;
+                        f
                     })
                 })
                 .boxed(),
         ),
         (
             "token_expiring",
-            ms().prop_map(|expires| S::TokenExpiring(TokenExpiring { expires }))
+            ms().prop_map(|expires| S::TokenExpiring(TokenExpiring::new(expires)))
                 .boxed(),
         ),
     ]

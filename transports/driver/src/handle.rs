@@ -17,6 +17,7 @@ pub type EventStream = mpsc::UnboundedReceiver<Event>;
 
 /// Why a command did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DriverError {
     /// Refused at once by the client state machine.
     #[error("refused locally: {0}")]

@@ -468,12 +468,11 @@ impl Sim {
         let _ = if self.rng.u8(0..10) == 0 {
             dev.client.upload_failed(id, "simulated upload failure")
         } else {
-            let attachment = natter_core::body::Attachment {
-                url: format!("https://files.test/{id}"),
-                name: "file.bin".into(),
-                size: 1234,
-                ..Default::default()
-            };
+            let attachment = natter_core::body::Attachment::new(
+                format!("https://files.test/{id}"),
+                "file.bin".into(),
+                1234,
+            );
             dev.client.upload_complete(now, id, attachment)
         };
         self.client_outputs(d);

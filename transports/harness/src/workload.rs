@@ -46,11 +46,12 @@ impl Sim {
     fn body(&mut self) -> Body {
         let text = format!("m{}", self.rng.u32(..));
         let file = |url: String| {
-            Box::new(Attachment {
-                url,
-                name: "a.bin".into(),
-                size: 10,
-                ..Attachment::default()
+            Box::new({
+                let mut f = Attachment::default();
+                f.url = url;
+                f.name = "a.bin".into();
+                f.size = 10;
+                f
             })
         };
         let url = if self.rng.u8(0..3) == 0 {
@@ -70,17 +71,19 @@ impl Sim {
             3 => Body::File(file(url)),
             4 => Body::Audio(file(url)),
             5 => Body::Video(file(url)),
-            6 => Body::Location(Box::new(Location {
-                lat: 1.0,
-                lng: 2.0,
-                ..Location::default()
+            6 => Body::Location(Box::new({
+                let mut f = Location::default();
+                f.lat = 1.0;
+                f.lng = 2.0;
+                f
             })),
             7 => Body::Command {
                 action: "typing".into(),
             },
-            8 => Body::Custom(Box::new(Custom {
-                event: "gift".into(),
-                ..Custom::default()
+            8 => Body::Custom(Box::new({
+                let mut f = Custom::default();
+                f.event = "gift".into();
+                f
             })),
             _ => Body::Text { text },
         }

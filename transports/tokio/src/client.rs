@@ -195,11 +195,12 @@ impl Client {
                 .await
                 .map_err(|e| DriverError::Unexpected(format!("{}: {e}", p.display())))?,
         };
-        let local = Box::new(Attachment {
-            name: name.to_owned(),
-            size: bytes.len() as u64,
-            mime: Some(mime.to_owned()),
-            ..Attachment::default()
+        let local = Box::new({
+            let mut f = Attachment::default();
+            f.name = name.to_owned();
+            f.size = bytes.len() as u64;
+            f.mime = Some(mime.to_owned());
+            f
         });
         let body = match kind {
             FileKind::Image => Body::Image(local),

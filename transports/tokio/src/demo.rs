@@ -4,7 +4,7 @@
 //! error.
 
 use futures::StreamExt;
-use natter_core::body::{Attachment, Custom, Location};
+use natter_core::body::{Custom, Location};
 use natter_core::client::{
     Config, ConnectionState, Event, GroupSpec, Outcome, Outgoing, StoredHistory,
 };
@@ -186,10 +186,11 @@ async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
         "alice uploaded cat.png over HTTP ({reports} progress reports): {}",
         uploaded.url
     ));
-    let file = |name: &str, dur: Option<u64>| Attachment {
-        name: name.into(),
-        duration_ms: dur,
-        ..uploaded.clone()
+    let file = |name: &str, dur: Option<u64>| {
+        let mut a = uploaded.clone();
+        a.name = name.into();
+        a.duration_ms = dur;
+        a
     };
     let bodies = vec![
         Body::Emoji {
@@ -199,27 +200,29 @@ async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
             index: 12,
             data: "classic".into(),
         },
-        Body::Image(Box::new(Attachment {
-            width: Some(640),
-            height: Some(480),
-            ..uploaded.clone()
+        Body::Image(Box::new({
+            let mut a = uploaded.clone();
+            a.width = Some(640);
+            a.height = Some(480);
+            a
         })),
         Body::File(Box::new(file("plan.pdf", None))),
         Body::Audio(Box::new(file("voice.ogg", Some(3_400)))),
         Body::Video(Box::new(file("demo.mp4", Some(15_000)))),
-        Body::Location(Box::new(Location {
-            lat: 48.8584,
-            lng: 2.2945,
-            address: "Champ de Mars".into(),
-            name: "Eiffel Tower".into(),
+        Body::Location(Box::new({
+            let mut f = Location::new(48.8584, 2.2945);
+            f.address = "Champ de Mars".into();
+            f.name = "Eiffel Tower".into();
+            f
         })),
         Body::Command {
             action: "typing".into(),
         },
-        Body::Custom(Box::new(Custom {
-            event: "gift".into(),
-            description: "a rose".into(),
-            ..Custom::default()
+        Body::Custom(Box::new({
+            let mut f = Custom::default();
+            f.event = "gift".into();
+            f.description = "a rose".into();
+            f
         })),
     ];
     for body in bodies {

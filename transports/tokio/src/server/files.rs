@@ -92,12 +92,13 @@ pub(crate) async fn upload(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let attachment = Attachment {
-        url: format!("http://{host}/files/{id}"),
-        name,
-        size: body.len() as u64,
-        mime: Some(mime),
-        ..Attachment::default()
+    let attachment = {
+        let mut f = Attachment::default();
+        f.url = format!("http://{host}/files/{id}");
+        f.name = name;
+        f.size = body.len() as u64;
+        f.mime = Some(mime);
+        f
     };
     let json = serde_json::to_vec(&attachment).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
