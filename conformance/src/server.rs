@@ -81,8 +81,8 @@ pub enum Step {
 }
 
 fn run_case(file: &VectorFile, case: &Case) -> Result<(), String> {
-    let mut config = ServerConfig::new(file.secret.as_bytes().to_vec());
-    config.recall(Duration::from_millis(file.recall_window_ms), true);
+    let config = ServerConfig::new(file.secret.as_bytes().to_vec())
+        .with_recall(Duration::from_millis(file.recall_window_ms), true);
     let mut server = Server::new(Arc::new(config));
     let mut now = Millis(0);
     let mut sent: Vec<(u64, Value)> = Vec::new();

@@ -68,8 +68,7 @@ fn client(c: &mut Criterion) {
 fn server(c: &mut Criterion) {
     use natter_core::UserId;
     use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
-    let mut config = ServerConfig::new(b"bench".to_vec());
-    config.rates(u32::MAX, u32::MAX);
+    let config = ServerConfig::new(b"bench".to_vec()).with_rates(u32::MAX, u32::MAX);
     let mut server = Server::new(Arc::new(config));
     for (conn, name) in [(1, "alice"), (2, "bob")] {
         let user = UserId::new(name).expect("valid");

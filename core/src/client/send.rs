@@ -11,7 +11,8 @@ use crate::ids::{MessageId, RequestId};
 use crate::message::{Conversation, Ext, Priority, PushInfo};
 use crate::time::Millis;
 
-/// A message to send, built with [`Outgoing::new`] and the option setters.
+/// A message to send, built with [`Outgoing::new`] and the `with_*`
+/// options, which take and return it; read each back with its getter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
     to: Conversation,
@@ -39,37 +40,72 @@ impl Outgoing {
 
     /// Application data (a JSON object; `null` cannot be expressed).
     #[must_use]
-    pub fn ext(mut self, ext: Ext) -> Self {
+    pub fn with_ext(mut self, ext: Ext) -> Self {
         self.ext = ext;
         self
     }
 
     /// Delivery priority.
     #[must_use]
-    pub fn priority(mut self, p: Priority) -> Self {
+    pub fn with_priority(mut self, p: Priority) -> Self {
         self.priority = p;
         self
     }
 
     /// Deliver only to devices online now; never store.
     #[must_use]
-    pub fn online_only(mut self) -> Self {
+    pub fn with_online_only(mut self) -> Self {
         self.online_only = true;
         self
     }
 
     /// Let group readers send read acks (group owner or admin only).
     #[must_use]
-    pub fn group_ack(mut self) -> Self {
+    pub fn with_group_ack(mut self) -> Self {
         self.group_ack = true;
         self
     }
 
     /// Offline push settings.
     #[must_use]
-    pub fn push(mut self, push: PushInfo) -> Self {
+    pub fn with_push(mut self, push: PushInfo) -> Self {
         self.push = Some(push);
         self
+    }
+
+    /// The conversation.
+    pub fn to(&self) -> &Conversation {
+        &self.to
+    }
+
+    /// The content.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// Application data.
+    pub fn ext(&self) -> &Ext {
+        &self.ext
+    }
+
+    /// Delivery priority.
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// Whether it goes only to devices online now.
+    pub fn online_only(&self) -> bool {
+        self.online_only
+    }
+
+    /// Whether group readers may send read acks.
+    pub fn group_ack(&self) -> bool {
+        self.group_ack
+    }
+
+    /// Offline push settings.
+    pub fn push(&self) -> Option<&PushInfo> {
+        self.push.as_ref()
     }
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 pub type Rule = Arc<dyn Fn(&UserId, &Send) -> bool + std::marker::Send + Sync>;
 
 /// How a [`super::Server`] behaves. Build with [`ServerConfig::new`] and the
-/// setters, which return `&mut Self`.
+/// `with_*` options, which take and return the config; read each setting
+/// back with the getter of the same name.
 #[derive(Clone)]
 pub struct ServerConfig {
     pub(crate) secret: Vec<u8>,
@@ -76,26 +77,69 @@ impl ServerConfig {
     }
 
     /// The largest frame accepted and sent, in bytes of JSON.
-    pub fn frame_limit(&self) -> usize {
+    pub fn max_frame(&self) -> usize {
         self.max_frame
+    }
+
+    /// The keep-alive interval announced to clients, in milliseconds.
+    pub fn ping_ms(&self) -> u32 {
+        self.ping_ms
+    }
+
+    /// The sender's recall window, and whether recall is enabled.
+    pub fn recall(&self) -> (Duration, bool) {
+        (self.recall_window, self.recall_enabled)
+    }
+
+    /// The banned words, lowercased.
+    pub fn banned_words(&self) -> &[String] {
+        &self.banned_words
+    }
+
+    /// The custom rule hook, if any.
+    pub fn rule(&self) -> Option<&Rule> {
+        self.rule.as_ref()
+    }
+
+    /// Sends allowed per user per second and per group per second.
+    pub fn rates(&self) -> (u32, u32) {
+        (self.user_rate, self.group_rate)
+    }
+
+    /// The largest text in a body, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Events kept per inbox, and requests remembered per user.
+    pub fn inbox_limits(&self) -> (usize, usize) {
+        (self.inbox_limit, self.dedup_window)
+    }
+
+    /// Whether offline push outputs are on.
+    pub fn push(&self) -> bool {
+        self.push
     }
 
     /// Keep-alive interval announced to clients; silent connections close
     /// after twice as long. Default 30 s.
-    pub fn ping_ms(&mut self, ms: u32) -> &mut Self {
+    #[must_use]
+    pub fn with_ping_ms(mut self, ms: u32) -> Self {
         self.ping_ms = ms.max(1);
         self
     }
 
     /// The largest frame accepted and sent. Default 64 KiB.
-    pub fn max_frame(&mut self, n: usize) -> &mut Self {
+    #[must_use]
+    pub fn with_max_frame(mut self, n: usize) -> Self {
         self.max_frame = n.clamp(1024, crate::codec::MAX_FRAME_LIMIT);
         self
     }
 
     /// The sender's recall window (default 120 s), and whether recall is
     /// enabled at all (505 when not).
-    pub fn recall(&mut self, window: Duration, enabled: bool) -> &mut Self {
+    #[must_use]
+    pub fn with_recall(mut self, window: Duration, enabled: bool) -> Self {
         self.recall_window = window;
         self.recall_enabled = enabled;
         self
@@ -103,10 +147,8 @@ impl ServerConfig {
 
     /// Words that make a text, emoji or custom message fail with 501
     /// (matched case-insensitively anywhere in the text).
-    pub fn banned_words(
-        &mut self,
-        words: impl IntoIterator<Item = impl Into<String>>,
-    ) -> &mut Self {
+    #[must_use]
+    pub fn with_banned_words(mut self, words: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.banned_words = words
             .into_iter()
             .map(|w| w.into().to_lowercase())
@@ -116,7 +158,8 @@ impl ServerConfig {
     }
 
     /// The custom rule hook (502).
-    pub fn rule(&mut self, rule: Rule) -> &mut Self {
+    #[must_use]
+    pub fn with_rule(mut self, rule: Rule) -> Self {
         self.rule = Some(rule);
         self
     }
@@ -124,7 +167,8 @@ impl ServerConfig {
     /// Sends per user per second, and per group per second at normal
     /// priority (high may use 150 %, low 75 %, lowest 50 % of it). Defaults
     /// 50 and 100.
-    pub fn rates(&mut self, user: u32, group: u32) -> &mut Self {
+    #[must_use]
+    pub fn with_rates(mut self, user: u32, group: u32) -> Self {
         self.user_rate = user.max(1);
         self.group_rate = group.max(1);
         self
@@ -132,7 +176,8 @@ impl ServerConfig {
 
     /// The largest text in a text or emoji body, in bytes (413 above).
     /// Default 16 KiB.
-    pub fn max_body_bytes(&mut self, n: usize) -> &mut Self {
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = n;
         self
     }
@@ -140,15 +185,48 @@ impl ServerConfig {
     /// Events kept per user inbox (the oldest are dropped beyond it), and
     /// successful requests remembered per user for idempotency. Defaults
     /// 10,000 and 4,096.
-    pub fn inbox_limits(&mut self, inbox: usize, dedup: usize) -> &mut Self {
+    #[must_use]
+    pub fn with_inbox_limits(mut self, inbox: usize, dedup: usize) -> Self {
         self.inbox_limit = inbox.max(1);
         self.dedup_window = dedup.max(1);
         self
     }
 
     /// Offline push outputs on or off. Default on.
-    pub fn push(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn with_push(mut self, on: bool) -> Self {
         self.push = on;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_read_back_through_their_getters_with_their_bounds() {
+        let c = ServerConfig::new(b"s".to_vec());
+        assert_eq!(
+            (c.ping_ms(), c.rates(), c.inbox_limits(), c.push()),
+            (30_000, (50, 100), (10_000, 4096), true)
+        );
+        let c = c
+            .with_ping_ms(0)
+            .with_max_frame(10)
+            .with_recall(Duration::from_secs(5), false)
+            .with_banned_words(["Spam", ""])
+            .with_rates(0, 7)
+            .with_max_body_bytes(99)
+            .with_inbox_limits(0, 3)
+            .with_push(false);
+        assert_eq!(c.ping_ms(), 1, "at least 1 ms");
+        assert_eq!(c.max_frame(), 1024, "at least 1 KiB");
+        assert_eq!(c.recall(), (Duration::from_secs(5), false));
+        assert_eq!(c.banned_words(), ["spam".to_owned()]);
+        assert_eq!(c.rates(), (1, 7));
+        assert_eq!(c.max_body_bytes(), 99);
+        assert_eq!(c.inbox_limits(), (1, 3));
+        assert!(!c.push() && c.rule().is_none());
     }
 }

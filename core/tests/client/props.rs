@@ -133,8 +133,7 @@ fn command(t: &mut T, pick: u8, issued: &mut Vec<RequestId>) {
 }
 
 fn run(ops: &[Op]) -> (Vec<Value>, Vec<Event>, Vec<RequestId>) {
-    let mut cfg = config();
-    cfg.auto_delivered_receipts(true);
+    let cfg = config().with_auto_delivered_receipts(true);
     let mut t = T::ready_with(cfg);
     let mut fake = Fake {
         up: true,

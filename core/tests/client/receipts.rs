@@ -94,7 +94,7 @@ fn group_read_acks_counts_summary_and_readers() {
     let id =
         t.c.send(
             t.now,
-            Outgoing::new(team, Body::Text { text: "x".into() }).group_ack(),
+            Outgoing::new(team, Body::Text { text: "x".into() }).with_group_ack(),
         )
         .unwrap();
     t.feed(&format!(

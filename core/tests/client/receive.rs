@@ -60,8 +60,7 @@ fn a_gap_that_stays_open_drops_the_connection_and_the_replay_repairs_it() {
 
 #[test]
 fn acks_are_cumulative_after_a_delay_or_every_n_events() {
-    let mut cfg = config();
-    cfg.ack_policy(Duration::from_millis(100), 3);
+    let cfg = config().with_ack_policy(Duration::from_millis(100), 3);
     let mut t = T::ready_with(cfg);
     t.feed(&msg(Some(1), 10, "bob", TO_ALICE, "a"));
     t.feed(&msg(Some(2), 11, "bob", TO_ALICE, "b"));
@@ -94,8 +93,7 @@ fn ephemeral_messages_are_shown_but_neither_acked_nor_listed() {
 
 #[test]
 fn automatic_delivered_receipts_are_sent_and_answered_silently() {
-    let mut cfg = config();
-    cfg.auto_delivered_receipts(true);
+    let cfg = config().with_auto_delivered_receipts(true);
     let mut t = T::ready_with(cfg);
     t.feed(&msg(Some(1), 10, "bob", TO_ALICE, "a"));
     let sent = t.sent();

@@ -83,11 +83,11 @@ fn options_travel_with_the_message_and_the_answer_ends_the_send() {
         Conversation::Group(GroupId::new("team").unwrap()),
         text("hi"),
     )
-    .ext(ext)
-    .priority(Priority::High)
-    .online_only()
-    .group_ack()
-    .push({
+    .with_ext(ext)
+    .with_priority(Priority::High)
+    .with_online_only()
+    .with_group_ack()
+    .with_push({
         let mut f = PushInfo::default();
         f.title = Some("T".into());
         f
@@ -120,8 +120,7 @@ fn options_travel_with_the_message_and_the_answer_ends_the_send() {
 
 #[test]
 fn local_misuse_is_refused_at_once() {
-    let mut cfg = config();
-    cfg.max_body_bytes(8).max_outbox(2);
+    let cfg = config().with_max_body_bytes(8).with_max_outbox(2);
     let mut t = T::ready_with(cfg);
     assert_eq!(
         t.c.send(t.now, Outgoing::new(bob(), text("123456789"))),
@@ -132,7 +131,7 @@ fn local_misuse_is_refused_at_once() {
         Err(CommandError::InvalidArgument(_))
     ));
     assert!(matches!(
-        t.c.send(t.now, Outgoing::new(bob(), text("x")).group_ack()),
+        t.c.send(t.now, Outgoing::new(bob(), text("x")).with_group_ack()),
         Err(CommandError::InvalidArgument(_))
     ));
     let far = Body::Location(Box::new({
@@ -170,9 +169,9 @@ fn a_frame_over_the_servers_limit_is_refused() {
 
 #[test]
 fn retries_back_off_and_stop_at_the_deadline_with_408() {
-    let mut cfg = config();
-    cfg.retry_backoff(Duration::from_secs(1), Duration::from_secs(4))
-        .request_deadline(Duration::from_secs(10));
+    let cfg = config()
+        .with_retry_backoff(Duration::from_secs(1), Duration::from_secs(4))
+        .with_request_deadline(Duration::from_secs(10));
     let mut t = T::ready_with(cfg);
     let start = t.now.0;
     let id = t.c.send(t.now, Outgoing::new(bob(), text("x"))).unwrap();
@@ -369,4 +368,25 @@ fn a_message_from_another_device_of_the_user_is_shown_once() {
     let events = t.events();
     assert!(matches!(&events[..], [Event::Message(m)] if m.mid == MessageId(9)));
     assert_eq!(t.c.conversation(&bob()).map(|c| c.unread), Some(0));
+}
+
+#[test]
+fn outgoing_options_read_back_through_their_getters() {
+    let plain = Outgoing::new(bob(), text("x"));
+    assert_eq!(
+        (plain.priority(), plain.online_only(), plain.group_ack()),
+        (Priority::Normal, false, false)
+    );
+    assert!(plain.push().is_none() && plain.ext().is_empty());
+    let o = plain
+        .with_priority(Priority::Low)
+        .with_online_only()
+        .with_group_ack()
+        .with_push(PushInfo::default());
+    assert_eq!((o.to(), o.body()), (&bob(), &text("x")));
+    assert_eq!(
+        (o.priority(), o.online_only(), o.group_ack()),
+        (Priority::Low, true, true)
+    );
+    assert_eq!(o.push(), Some(&PushInfo::default()));
 }

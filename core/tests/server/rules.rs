@@ -4,12 +4,12 @@ use std::time::Duration;
 
 #[test]
 fn content_filter_custom_rule_and_size_limit() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.banned_words(["Spam"])
-        .rule(Arc::new(
+    let cfg = ServerConfig::new(SECRET)
+        .with_banned_words(["Spam"])
+        .with_rule(Arc::new(
             |_, s| matches!(&s.body, natter_core::Body::Text { text } if text == "rule"),
         ))
-        .max_body_bytes(12);
+        .with_max_body_bytes(12);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     assert_eq!(
@@ -71,8 +71,7 @@ fn mutes_allow_lists_and_group_ack_rights() {
 
 #[test]
 fn rate_limits_per_user_and_per_group_shed_low_priority_first() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.rates(3, 4);
+    let cfg = ServerConfig::new(SECRET).with_rates(3, 4);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     for i in 0..3 {
@@ -93,8 +92,7 @@ fn rate_limits_per_user_and_per_group_shed_low_priority_first() {
         "a new second"
     );
 
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.rates(100, 4);
+    let cfg = ServerConfig::new(SECRET).with_rates(100, 4);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     let b = t.login("bob");
@@ -184,8 +182,7 @@ fn recall_window_admins_and_disabled_recall() {
         "the owner may recall any time"
     );
 
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.recall(Duration::from_secs(120), false);
+    let cfg = ServerConfig::new(SECRET).with_recall(Duration::from_secs(120), false);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     t.text_to(a, "r1", "single", "bob", "x");

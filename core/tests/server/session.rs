@@ -72,8 +72,7 @@ fn requests_before_hello_are_unauthorized_and_a_second_hello_conflicts() {
 
 #[test]
 fn malformed_unknown_and_oversize_frames_get_errors_and_the_connection_stays() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.max_frame(1024);
+    let cfg = ServerConfig::new(SECRET).with_max_frame(1024);
     let mut t = S::with(cfg);
     let c = t.login("alice");
     assert_eq!(error_code(&t.ask(c, "{nope")), 400);
@@ -122,8 +121,7 @@ fn silent_connections_are_closed_after_twice_the_ping_interval() {
 
 #[test]
 fn tokens_are_warned_before_expiry_refreshed_or_enforced() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.ping_ms(10_000_000);
+    let cfg = ServerConfig::new(SECRET).with_ping_ms(10_000_000);
     let mut t = S::with(cfg);
     let c = t.open();
     let tok = token::mint(SECRET, &user("alice"), Millis(2_000_000));
@@ -188,8 +186,7 @@ fn resume_replays_exactly_what_came_after_last_seq() {
 
 #[test]
 fn a_full_inbox_drops_its_oldest_events_and_says_so() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.inbox_limits(2, 16);
+    let cfg = ServerConfig::new(SECRET).with_inbox_limits(2, 16);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     for i in 1..=5 {
@@ -257,8 +254,7 @@ fn a_wall_clock_step_neither_closes_idle_connections_nor_stalls_timers() {
 /// after that only re-arms the timer, it never expires the token early.
 #[test]
 fn token_expiry_follows_the_wall_clock_through_a_step_back() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.ping_ms(10_000_000);
+    let cfg = ServerConfig::new(SECRET).with_ping_ms(10_000_000);
     let mut t = S::with(cfg);
     let at = Now::new(Millis(0), Millis(1_000_000));
     let c = t.open_at(at);

@@ -134,8 +134,7 @@ fn history_pages_both_ways_with_cursors() {
 
 #[test]
 fn history_pages_fit_into_one_frame() {
-    let mut cfg = ServerConfig::new(SECRET);
-    cfg.max_frame(2048);
+    let cfg = ServerConfig::new(SECRET).with_max_frame(2048);
     let mut t = S::with(cfg);
     let a = t.login("alice");
     for i in 1..=10 {

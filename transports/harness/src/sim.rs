@@ -111,8 +111,7 @@ impl Sim {
     /// A network with a server and no device.
     pub(crate) fn bare(cfg: SimConfig) -> Sim {
         let rng = fastrand::Rng::with_seed(cfg.seed);
-        let mut server_config = ServerConfig::new(SECRET);
-        server_config.recall(Duration::from_secs(30), true);
+        let server_config = ServerConfig::new(SECRET).with_recall(Duration::from_secs(30), true);
         let server_config = Arc::new(server_config);
         Sim {
             ops_left: cfg.ops,
@@ -144,8 +143,8 @@ impl Sim {
         let user = UserId::new(name)?;
         let n = self.devices.iter().filter(|d| d.user == user).count();
         let device = DeviceId::new(format!("{name}-{n}"))?;
-        let mut config = Config::new(device, self.rng.u64(..));
-        config.auto_delivered_receipts(self.rng.bool());
+        let config =
+            Config::new(device, self.rng.u64(..)).with_auto_delivered_receipts(self.rng.bool());
         let tok = token::mint(SECRET, &user, Millis(u64::MAX / 4));
         self.devices.push(Device {
             user,

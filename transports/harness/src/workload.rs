@@ -144,14 +144,14 @@ impl Sim {
                 let body = self.body();
                 let mut out = Outgoing::new(to.clone(), body);
                 if matches!(to, Conversation::Group(_)) && self.rng.u8(0..4) == 0 {
-                    out = out.group_ack();
+                    out = out.with_group_ack();
                 }
                 if self.rng.u8(0..5) == 0 {
-                    out = out.priority(Priority::Low);
+                    out = out.with_priority(Priority::Low);
                 }
                 let online_only = self.rng.u8(0..10) == 0;
                 if online_only {
-                    out = out.online_only();
+                    out = out.with_online_only();
                 }
                 issued = Issued::Send { online_only };
                 self.devices[d].client.send(now, out)

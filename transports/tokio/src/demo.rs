@@ -101,15 +101,14 @@ async fn person(
     url: &str,
     secret: &[u8],
     name: &'static str,
-    config: impl FnOnce(&mut Config),
+    config: impl FnOnce(Config) -> Config,
 ) -> Result<Person, String> {
     let user = UserId::new(name).map_err(|e| e.to_string())?;
     let token = token::mint(secret, &user, Millis(wall_clock().0 + 3_600_000));
-    let mut cfg = Config::new(
+    let cfg = config(Config::new(
         DeviceId::new(format!("{name}-laptop")).map_err(|e| e.to_string())?,
         wall_clock().0,
-    );
-    config(&mut cfg);
+    ));
     let (handle, events) = Client::connect(url, token.clone(), cfg);
     let mut p = Person {
         name,
@@ -130,8 +129,7 @@ async fn person(
 /// Runs the whole demo against a fresh in-process server.
 pub(crate) async fn run() -> Result<(), String> {
     let secret = b"demo-secret".to_vec();
-    let mut server_config = ServerConfig::new(secret.clone());
-    server_config.recall(Duration::from_secs(3), true);
+    let server_config = ServerConfig::new(secret.clone()).with_recall(Duration::from_secs(3), true);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
@@ -147,12 +145,9 @@ pub(crate) async fn run() -> Result<(), String> {
 }
 
 async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
-    let mut alice = person(url, secret, "alice", |_| {}).await?;
-    let mut bob = person(url, secret, "bob", |c| {
-        c.auto_delivered_receipts(true);
-    })
-    .await?;
-    let mut carol = person(url, secret, "carol", |_| {}).await?;
+    let mut alice = person(url, secret, "alice", |c| c).await?;
+    let mut bob = person(url, secret, "bob", |c| c.with_auto_delivered_receipts(true)).await?;
+    let mut carol = person(url, secret, "carol", |c| c).await?;
     let to_bob = Conversation::Single(bob.user.clone());
     let to_alice = Conversation::Single(alice.user.clone());
 
@@ -390,7 +385,7 @@ async fn walk(url: &str, base: &str, secret: &[u8]) -> Result<(), String> {
                         text: "ship on friday?".into(),
                     },
                 )
-                .group_ack(),
+                .with_group_ack(),
             )
             .await,
     )?;

@@ -107,7 +107,7 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         server,
         log,
         conns: Default::default(),
-        codec: Codec::new(config.server.frame_limit()),
+        codec: Codec::new(config.server.max_frame()),
     };
     let actor_task = tokio::spawn(actor.run(rx));
     let actor_abort = actor_task.abort_handle();
