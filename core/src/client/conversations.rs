@@ -14,8 +14,8 @@
 
 use super::choices::StoredHistory;
 use super::{Client, CommandError};
-use crate::frame::ClientFrame;
 use crate::frame::client::{ConvDelete, ConvListQuery, ConvRef};
+use crate::frame::requests;
 use crate::frame::server::{ConvList, ConvProfile, ConversationInfo, Recalled};
 use crate::ids::{MessageId, RequestId, Seq, UserId};
 use crate::message::{Conversation, Entry, Message, Tombstone};
@@ -212,9 +212,7 @@ impl Client {
         limit: u16,
     ) -> Result<RequestId, CommandError> {
         super::check_page(limit)?;
-        self.request(now, |id| {
-            ClientFrame::ConvList(ConvListQuery { id, cursor, limit })
-        })
+        self.request::<requests::ConvList>(now, |id| ConvListQuery { id, cursor, limit })
     }
 
     /// Asks the server for one conversation's profile; ends in
@@ -224,7 +222,7 @@ impl Client {
         now: Millis,
         conv: Conversation,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::ConvProfile(ConvRef { id, conv }))
+        self.request::<requests::ConvProfile>(now, |id| ConvRef { id, conv })
     }
 
     /// Deletes a conversation from this user's list, and with `history` the
@@ -238,9 +236,7 @@ impl Client {
         history: StoredHistory,
     ) -> Result<RequestId, CommandError> {
         let history = history == StoredHistory::Delete;
-        self.request(now, |id| {
-            ClientFrame::ConvDelete(ConvDelete { id, conv, history })
-        })
+        self.request::<requests::ConvDelete>(now, |id| ConvDelete { id, conv, history })
     }
 
     pub(crate) fn on_conv_list(&mut self, list: &ConvList) {

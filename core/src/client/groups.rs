@@ -3,12 +3,12 @@
 //! group tips and system notices they cause arrive as events.
 
 use super::choices::{Admin, Decision, Mute, MuteAll};
-use super::{Client, CommandError, check_users};
-use crate::frame::ClientFrame;
+use super::{Client, CommandError, Request, check_users};
 use crate::frame::group::{
     GroupAdmin, GroupCreate, GroupDecide, GroupJoin, GroupKind, GroupMute, GroupMuteAll, GroupRef,
     GroupUsers, UserRef,
 };
+use crate::frame::requests;
 use crate::ids::{GroupId, RequestId, UserId};
 use crate::limits::{MAX_GROUP_NAME, MAX_USERS, name_ok};
 use crate::time::Millis;
@@ -46,15 +46,13 @@ impl Client {
                 "more than 100 initial members".into(),
             ));
         }
-        self.request(now, |id| {
-            ClientFrame::GroupCreate(GroupCreate {
-                id,
-                kind: spec.kind,
-                name: spec.name,
-                description: spec.description,
-                members: spec.members,
-                approval: spec.approval,
-            })
+        self.request::<requests::GroupCreate>(now, |id| GroupCreate {
+            id,
+            kind: spec.kind,
+            name: spec.name,
+            description: spec.description,
+            members: spec.members,
+            approval: spec.approval,
         })
     }
 
@@ -65,7 +63,7 @@ impl Client {
         group: GroupId,
         users: Vec<UserId>,
     ) -> Result<RequestId, CommandError> {
-        self.users_request(now, group, users, ClientFrame::GroupInvite)
+        self.users_request::<requests::GroupInvite>(now, group, users)
     }
 
     /// Removes users from a group or room.
@@ -75,18 +73,17 @@ impl Client {
         group: GroupId,
         users: Vec<UserId>,
     ) -> Result<RequestId, CommandError> {
-        self.users_request(now, group, users, ClientFrame::GroupKick)
+        self.users_request::<requests::GroupKick>(now, group, users)
     }
 
-    fn users_request(
+    fn users_request<R: Request<Payload = GroupUsers>>(
         &mut self,
         now: Millis,
         group: GroupId,
         users: Vec<UserId>,
-        frame: fn(GroupUsers) -> ClientFrame,
     ) -> Result<RequestId, CommandError> {
         check_users(&users)?;
-        self.request(now, |id| frame(GroupUsers { id, group, users }))
+        self.request::<R>(now, |id| GroupUsers { id, group, users })
     }
 
     /// Joins a group or room; for a group that needs approval the outcome is
@@ -97,14 +94,12 @@ impl Client {
         group: GroupId,
         message: Option<String>,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| {
-            ClientFrame::GroupJoin(GroupJoin { id, group, message })
-        })
+        self.request::<requests::GroupJoin>(now, |id| GroupJoin { id, group, message })
     }
 
     /// Leaves a group or room.
     pub fn leave_group(&mut self, now: Millis, group: GroupId) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::GroupLeave(GroupRef { id, group }))
+        self.request::<requests::GroupLeave>(now, |id| GroupRef { id, group })
     }
 
     /// Dismisses a group or room (owner only).
@@ -113,7 +108,7 @@ impl Client {
         now: Millis,
         group: GroupId,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::GroupDismiss(GroupRef { id, group }))
+        self.request::<requests::GroupDismiss>(now, |id| GroupRef { id, group })
     }
 
     /// Makes a member an admin, or an admin a plain member.
@@ -125,13 +120,11 @@ impl Client {
         admin: Admin,
     ) -> Result<RequestId, CommandError> {
         let admin = admin == Admin::Grant;
-        self.request(now, |id| {
-            ClientFrame::GroupAdmin(GroupAdmin {
-                id,
-                group,
-                user,
-                admin,
-            })
+        self.request::<requests::GroupAdmin>(now, |id| GroupAdmin {
+            id,
+            group,
+            user,
+            admin,
         })
     }
 
@@ -145,14 +138,12 @@ impl Client {
     ) -> Result<RequestId, CommandError> {
         check_users(&users)?;
         let (mute, duration_ms) = mute.wire();
-        self.request(now, |id| {
-            ClientFrame::GroupMute(GroupMute {
-                id,
-                group,
-                users,
-                mute,
-                duration_ms,
-            })
+        self.request::<requests::GroupMute>(now, |id| GroupMute {
+            id,
+            group,
+            users,
+            mute,
+            duration_ms,
         })
     }
 
@@ -173,13 +164,11 @@ impl Client {
                 "allow list of more than 100 users".into(),
             ));
         }
-        self.request(now, |id| {
-            ClientFrame::GroupMuteAll(GroupMuteAll {
-                id,
-                group,
-                mute,
-                allow,
-            })
+        self.request::<requests::GroupMuteAll>(now, |id| GroupMuteAll {
+            id,
+            group,
+            mute,
+            allow,
         })
     }
 
@@ -195,24 +184,22 @@ impl Client {
             Decision::Accept => (true, None),
             Decision::Refuse { reason } => (false, reason),
         };
-        self.request(now, |id| {
-            ClientFrame::GroupDecide(GroupDecide {
-                id,
-                group,
-                user,
-                accept,
-                reason,
-            })
+        self.request::<requests::GroupDecide>(now, |id| GroupDecide {
+            id,
+            group,
+            user,
+            accept,
+            reason,
         })
     }
 
     /// Blocks a user: their one-to-one messages to this user fail with 603.
     pub fn block(&mut self, now: Millis, user: UserId) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::Block(UserRef { id, user }))
+        self.request::<requests::Block>(now, |id| UserRef { id, user })
     }
 
     /// Unblocks a user.
     pub fn unblock(&mut self, now: Millis, user: UserId) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::Unblock(UserRef { id, user }))
+        self.request::<requests::Unblock>(now, |id| UserRef { id, user })
     }
 }

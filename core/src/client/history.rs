@@ -1,8 +1,8 @@
 //! History ("roaming"): pages of a conversation's stored messages.
 
 use super::{Client, CommandError, check_page};
-use crate::frame::ClientFrame;
 use crate::frame::client::{Direction, HistoryQuery};
+use crate::frame::requests;
 use crate::ids::{MessageId, RequestId};
 use crate::message::Conversation;
 use crate::time::Millis;
@@ -21,14 +21,12 @@ impl Client {
         limit: u16,
     ) -> Result<RequestId, CommandError> {
         check_page(limit)?;
-        self.request(now, |id| {
-            ClientFrame::History(HistoryQuery {
-                id,
-                conv,
-                cursor,
-                direction,
-                limit,
-            })
+        self.request::<requests::History>(now, |id| HistoryQuery {
+            id,
+            conv,
+            cursor,
+            direction,
+            limit,
         })
     }
 }

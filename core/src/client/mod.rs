@@ -68,6 +68,7 @@ mod inbox;
 mod outbox;
 mod recall;
 mod receipts;
+mod request;
 mod request_ids;
 mod send;
 mod session;
@@ -79,6 +80,7 @@ pub use config::Config;
 pub use event::{ConnectionState, DisconnectReason, Event, Outcome};
 pub use groups::GroupSpec;
 pub use recall::RecallTarget;
+pub use request::{Answer, Request};
 pub use send::Outgoing;
 pub use snapshot::{RestoreError, SNAPSHOT_VERSION, Snapshot};
 
@@ -333,7 +335,7 @@ impl Client {
     }
 
     /// Mints a request id, builds the frame, checks its size, and queues it.
-    fn request(
+    fn request_frame(
         &mut self,
         now: Millis,
         make: impl FnOnce(RequestId) -> ClientFrame,

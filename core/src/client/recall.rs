@@ -8,9 +8,9 @@
 use super::outbox::Stage;
 use super::{Client, CommandError};
 use crate::error::ErrorCode;
-use crate::frame::ClientFrame;
 use crate::frame::client::MessageRef;
 use crate::frame::server::Failure;
+use crate::frame::{ClientFrame, requests};
 use crate::ids::{MessageId, RequestId};
 use crate::time::Millis;
 use std::time::Duration;
@@ -71,7 +71,7 @@ impl Client {
             },
         };
         self.check_recall_window(now, mid)?;
-        self.request(now, |id| ClientFrame::Recall(MessageRef { id, mid }))
+        self.request::<requests::Recall>(now, |id| MessageRef { id, mid })
     }
 
     fn check_recall_window(&self, now: Millis, mid: MessageId) -> Result<(), CommandError> {

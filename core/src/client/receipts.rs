@@ -7,8 +7,8 @@
 //! arriving after a higher one is not reported.
 
 use super::{Client, CommandError, Event};
-use crate::frame::ClientFrame;
 use crate::frame::client::{ConvRead, GroupRead, MessageRef, Receipt, ReceiptKind};
+use crate::frame::requests;
 use crate::frame::server::{GroupReadNotice, ReadSummary, ReceiptNotice};
 use crate::ids::{MessageId, RequestId};
 use crate::message::Conversation;
@@ -44,7 +44,7 @@ impl Client {
         kind: ReceiptKind,
         mid: MessageId,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::Receipt(Receipt { id, kind, mid }))
+        self.request::<requests::Receipt>(now, |id| Receipt { id, kind, mid })
     }
 
     /// Marks a conversation read up to its newest message known here. The
@@ -58,7 +58,7 @@ impl Client {
         conv: Conversation,
     ) -> Result<RequestId, CommandError> {
         let upto = self.mirror.newest(&conv);
-        self.request(now, |id| ClientFrame::ConvRead(ConvRead { id, conv, upto }))
+        self.request::<requests::ConvRead>(now, |id| ConvRead { id, conv, upto })
     }
 
     /// Sends a group read ack for a message sent with `group_ack`.
@@ -68,15 +68,13 @@ impl Client {
         mid: MessageId,
         content: Option<String>,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| {
-            ClientFrame::GroupRead(GroupRead { id, mid, content })
-        })
+        self.request::<requests::GroupRead>(now, |id| GroupRead { id, mid, content })
     }
 
     /// Asks who has read a `group_ack` message; ends in
     /// [`super::Outcome::ReadBy`].
     pub fn read_by(&mut self, now: Millis, mid: MessageId) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::ReadBy(MessageRef { id, mid }))
+        self.request::<requests::ReadBy>(now, |id| MessageRef { id, mid })
     }
 
     /// The receipt status of one of this user's messages, if remembered.

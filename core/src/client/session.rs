@@ -2,9 +2,9 @@
 
 use super::{Client, CommandError, ConnectionState, DisconnectReason, Event};
 use crate::VERSIONS;
-use crate::frame::ClientFrame;
 use crate::frame::client::{Heartbeat, Hello, TokenRefresh};
 use crate::frame::server::{Refuse, Welcome};
+use crate::frame::{ClientFrame, requests};
 use crate::ids::{RequestId, Seq};
 use crate::time::Millis;
 use std::time::Duration;
@@ -187,6 +187,6 @@ impl Client {
     ) -> Result<RequestId, CommandError> {
         let token = token.into();
         self.token.clone_from(&token);
-        self.request(now, |id| ClientFrame::Token(TokenRefresh { id, token }))
+        self.request::<requests::Token>(now, |id| TokenRefresh { id, token })
     }
 }

@@ -4,8 +4,8 @@
 //! [`super::Event::Thread`].
 
 use super::{Client, CommandError};
-use crate::frame::ClientFrame;
 use crate::frame::client::{ThreadCreate, ThreadRef};
+use crate::frame::requests;
 use crate::ids::{GroupId, MessageId, RequestId, ThreadId};
 use crate::limits::{MAX_THREAD_NAME, name_ok};
 use crate::time::Millis;
@@ -27,13 +27,11 @@ impl Client {
                 "thread name of {chars} characters; 1 to {MAX_THREAD_NAME} are allowed"
             )));
         }
-        self.request(now, |id| {
-            ClientFrame::ThreadCreate(ThreadCreate {
-                id,
-                group,
-                root,
-                name,
-            })
+        self.request::<requests::ThreadCreate>(now, |id| ThreadCreate {
+            id,
+            group,
+            root,
+            name,
         })
     }
 
@@ -43,7 +41,7 @@ impl Client {
         now: Millis,
         thread: ThreadId,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::ThreadJoin(ThreadRef { id, thread }))
+        self.request::<requests::ThreadJoin>(now, |id| ThreadRef { id, thread })
     }
 
     /// Leaves a thread.
@@ -52,7 +50,7 @@ impl Client {
         now: Millis,
         thread: ThreadId,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| ClientFrame::ThreadLeave(ThreadRef { id, thread }))
+        self.request::<requests::ThreadLeave>(now, |id| ThreadRef { id, thread })
     }
 
     /// Destroys a thread (its owner, or the group's owner or an admin).
@@ -61,8 +59,6 @@ impl Client {
         now: Millis,
         thread: ThreadId,
     ) -> Result<RequestId, CommandError> {
-        self.request(now, |id| {
-            ClientFrame::ThreadDestroy(ThreadRef { id, thread })
-        })
+        self.request::<requests::ThreadDestroy>(now, |id| ThreadRef { id, thread })
     }
 }

@@ -76,7 +76,58 @@ macro_rules! frame_set {
     };
 }
 
-frame_set! {
+/// The client frame table: every row is a wire type, its variant and
+/// payload, and for a request (`-> Answer`) the payload of the server frame
+/// that answers it. From this one table come [`ClientFrame`], its codec
+/// entry, [`ClientFrame::request_id`], and a marker type per request in
+/// [`requests`] implementing [`Request`](crate::client::Request), through
+/// which the client's typed commands ([`Client::request`](crate::client::Client::request))
+/// and natter-driver's `ClientHandle::request` send any request and get its
+/// typed answer. Adding a request type is a row here and a handler in the
+/// server, whose dispatch is exhaustive.
+macro_rules! client_frames {
+    ($(#[$doc:meta])* $set:ident {
+        $($(#[$vdoc:meta])* $wire:literal => $variant:ident($payload:ident) $(-> $answer:ident)?,)*
+    }) => {
+        frame_set! {
+            $(#[$doc])* $set { $($(#[$vdoc])* $wire => $variant($payload),)* }
+        }
+
+        impl $set {
+            /// The request id of a request; `None` for `hello`, `ping` and
+            /// `ack`, which are not requests.
+            pub fn request_id(&self) -> Option<&crate::ids::RequestId> {
+                match self {
+                    $($set::$variant(_f) => client_frames!(@id _f $($answer)?),)*
+                }
+            }
+        }
+
+        /// One marker type per request frame, named like its
+        /// [`ClientFrame`] variant: `Client::request::<requests::Recall>(..)`.
+        pub mod requests {
+            $($(
+                #[doc = concat!("The `", $wire, "` request, answered by [`", stringify!($answer), "`].")]
+                #[derive(Clone, Copy, Debug)]
+                pub struct $variant;
+
+                impl crate::client::Request for $variant {
+                    type Payload = super::$payload;
+                    type Answer = super::$answer;
+                    const KIND: &'static str = $wire;
+
+                    fn frame(payload: super::$payload) -> super::$set {
+                        super::$set::$variant(payload)
+                    }
+                }
+            )?)*
+        }
+    };
+    (@id $f:ident $answer:ident) => { Some(&$f.id) };
+    (@id $f:ident) => { None };
+}
+
+client_frames! {
     /// A frame sent by a client to a server.
     ClientFrame {
         /// Opens the session.
@@ -86,59 +137,59 @@ frame_set! {
         /// Cumulative inbox acknowledgement.
         "ack" => Ack(Ack),
         /// Sends a message.
-        "send" => Send(Send),
+        "send" => Send(Send) -> Sent,
         /// Recalls a message.
-        "recall" => Recall(MessageRef),
+        "recall" => Recall(MessageRef) -> Done,
         /// Delivered or read receipt for one message.
-        "receipt" => Receipt(Receipt),
+        "receipt" => Receipt(Receipt) -> Done,
         /// Marks a conversation read ("channel ack").
-        "conv_read" => ConvRead(ConvRead),
+        "conv_read" => ConvRead(ConvRead) -> Done,
         /// Group read ack.
-        "group_read" => GroupRead(GroupRead),
+        "group_read" => GroupRead(GroupRead) -> Done,
         /// Who has read a `group_ack` message.
-        "read_by" => ReadBy(MessageRef),
+        "read_by" => ReadBy(MessageRef) -> ReadBy,
         /// Creates a thread.
-        "thread_create" => ThreadCreate(ThreadCreate),
+        "thread_create" => ThreadCreate(ThreadCreate) -> ThreadCreated,
         /// Joins a thread.
-        "thread_join" => ThreadJoin(ThreadRef),
+        "thread_join" => ThreadJoin(ThreadRef) -> Done,
         /// Leaves a thread.
-        "thread_leave" => ThreadLeave(ThreadRef),
+        "thread_leave" => ThreadLeave(ThreadRef) -> Done,
         /// Destroys a thread (its owner, or the group's owner or an admin).
-        "thread_destroy" => ThreadDestroy(ThreadRef),
+        "thread_destroy" => ThreadDestroy(ThreadRef) -> Done,
         /// Asks for a history page.
-        "history" => History(HistoryQuery),
+        "history" => History(HistoryQuery) -> HistoryPage,
         /// Asks for the conversation list.
-        "conv_list" => ConvList(ConvListQuery),
+        "conv_list" => ConvList(ConvListQuery) -> ConvList,
         /// Asks for a conversation's profile.
-        "conv_profile" => ConvProfile(ConvRef),
+        "conv_profile" => ConvProfile(ConvRef) -> ConvProfile,
         /// Deletes a conversation.
-        "conv_delete" => ConvDelete(ConvDelete),
+        "conv_delete" => ConvDelete(ConvDelete) -> Done,
         /// Creates a group or room.
-        "group_create" => GroupCreate(GroupCreate),
+        "group_create" => GroupCreate(GroupCreate) -> GroupCreated,
         /// Adds users to a group or room.
-        "group_invite" => GroupInvite(GroupUsers),
+        "group_invite" => GroupInvite(GroupUsers) -> Done,
         /// Joins a group or room.
-        "group_join" => GroupJoin(GroupJoin),
+        "group_join" => GroupJoin(GroupJoin) -> Done,
         /// Leaves a group or room.
-        "group_leave" => GroupLeave(GroupRef),
+        "group_leave" => GroupLeave(GroupRef) -> Done,
         /// Removes users from a group or room.
-        "group_kick" => GroupKick(GroupUsers),
+        "group_kick" => GroupKick(GroupUsers) -> Done,
         /// Sets or removes an admin.
-        "group_admin" => GroupAdmin(GroupAdmin),
+        "group_admin" => GroupAdmin(GroupAdmin) -> Done,
         /// Mutes or unmutes members.
-        "group_mute" => GroupMute(GroupMute),
+        "group_mute" => GroupMute(GroupMute) -> Done,
         /// Mutes or unmutes the whole group.
-        "group_mute_all" => GroupMuteAll(GroupMuteAll),
+        "group_mute_all" => GroupMuteAll(GroupMuteAll) -> Done,
         /// Accepts or refuses a join request.
-        "group_decide" => GroupDecide(GroupDecide),
+        "group_decide" => GroupDecide(GroupDecide) -> Done,
         /// Dismisses a group or room (owner only).
-        "group_dismiss" => GroupDismiss(GroupRef),
+        "group_dismiss" => GroupDismiss(GroupRef) -> Done,
         /// Blocks a user.
-        "block" => Block(UserRef),
+        "block" => Block(UserRef) -> Done,
         /// Unblocks a user.
-        "unblock" => Unblock(UserRef),
+        "unblock" => Unblock(UserRef) -> Done,
         /// Replaces the session's token.
-        "token" => Token(TokenRefresh),
+        "token" => Token(TokenRefresh) -> Done,
     }
 }
 
@@ -210,38 +261,5 @@ impl ServerFrame {
             ServerFrame::System(f) => f.seq,
             _ => None,
         }
-    }
-}
-
-impl ClientFrame {
-    /// The request id of a request; `None` for `hello`, `ping` and `ack`,
-    /// which are not requests.
-    pub fn request_id(&self) -> Option<&crate::ids::RequestId> {
-        use ClientFrame as C;
-        let id = match self {
-            C::Hello(_) | C::Ping(_) | C::Ack(_) => return None,
-            C::Send(f) => &f.id,
-            C::Recall(f) | C::ReadBy(f) => &f.id,
-            C::Receipt(f) => &f.id,
-            C::ConvRead(f) => &f.id,
-            C::GroupRead(f) => &f.id,
-            C::ThreadCreate(f) => &f.id,
-            C::ThreadJoin(f) | C::ThreadLeave(f) | C::ThreadDestroy(f) => &f.id,
-            C::History(f) => &f.id,
-            C::ConvList(f) => &f.id,
-            C::ConvProfile(f) => &f.id,
-            C::ConvDelete(f) => &f.id,
-            C::GroupCreate(f) => &f.id,
-            C::GroupInvite(f) | C::GroupKick(f) => &f.id,
-            C::GroupJoin(f) => &f.id,
-            C::GroupLeave(f) | C::GroupDismiss(f) => &f.id,
-            C::GroupAdmin(f) => &f.id,
-            C::GroupMute(f) => &f.id,
-            C::GroupMuteAll(f) => &f.id,
-            C::GroupDecide(f) => &f.id,
-            C::Block(f) | C::Unblock(f) => &f.id,
-            C::Token(f) => &f.id,
-        };
-        Some(id)
     }
 }

@@ -13,6 +13,7 @@ mod send;
 mod session;
 mod snapshot;
 mod threads_history;
+mod typed;
 
 use natter_core::client::{Client, Config, Event, Outcome};
 use natter_core::{Codec, DeviceId, Millis, RequestId};

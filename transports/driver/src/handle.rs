@@ -3,10 +3,12 @@
 
 use futures::channel::{mpsc, oneshot};
 use natter_core::client::{
-    Client, CommandError, Event, GroupSpec, Outcome, Outgoing, RecallTarget, StoredHistory,
+    Answer, Client, CommandError, Event, GroupSpec, Outcome, Outgoing, RecallTarget,
+    Request as TypedRequest, StoredHistory,
 };
 use natter_core::frame::client::Direction;
-use natter_core::frame::server::{ConvList, HistoryPage, ReadBy, ThreadInfo};
+use natter_core::frame::requests;
+use natter_core::frame::server::{ConvList, Done, HistoryPage, ReadBy, ThreadInfo};
 use natter_core::{
     Conversation, ErrorCode, GroupId, MessageId, Millis, RequestId, ThreadId, UserId,
 };
@@ -65,18 +67,9 @@ pub struct ClientHandle {
     pub(crate) tx: mpsc::UnboundedSender<Request>,
 }
 
-fn sent(o: Outcome) -> Result<(MessageId, Millis), DriverError> {
-    match o {
-        Outcome::Sent { mid, ts, .. } => Ok((mid, ts)),
-        other => Err(DriverError::Unexpected(format!("{other:?}"))),
-    }
-}
-
-fn done(o: Outcome) -> Result<bool, DriverError> {
-    match o {
-        Outcome::Done { pending, .. } => Ok(pending),
-        other => Err(DriverError::Unexpected(format!("{other:?}"))),
-    }
+/// The typed answer of a successful outcome.
+fn answer<A: Answer>(outcome: Outcome) -> Result<A, DriverError> {
+    A::from_outcome(outcome).map_err(|other| DriverError::Unexpected(format!("{other:?}")))
 }
 
 impl ClientHandle {
@@ -143,14 +136,44 @@ impl ClientHandle {
         let _ = self.tx.unbounded_send(Request::Inspect(Box::new(f)));
     }
 
+    /// Sends any request of the client frame table
+    /// ([`natter_core::frame::requests`]), built by `make` from its request
+    /// id, and resolves with its typed answer: the one path every named
+    /// command below shares.
+    pub async fn request<R>(
+        &self,
+        make: impl FnOnce(RequestId) -> R::Payload + Send + 'static,
+    ) -> Result<R::Answer, DriverError>
+    where
+        R: TypedRequest + 'static,
+    {
+        self.call::<R>(move |c, now| c.request::<R>(now, make))
+            .await
+    }
+
+    /// Runs a client command that sends an `R` and resolves with `R`'s
+    /// typed answer.
+    async fn call<R: TypedRequest>(
+        &self,
+        run: impl FnOnce(&mut Client, Millis) -> Result<RequestId, CommandError> + Send + 'static,
+    ) -> Result<R::Answer, DriverError> {
+        answer(self.command(run).await?)
+    }
+
     /// Sends a message; resolves with the server's id and time.
     pub async fn send(&self, msg: Outgoing) -> Result<(MessageId, Millis), DriverError> {
-        sent(self.command(move |c, now| c.send(now, msg)).await?)
+        let sent = self
+            .call::<requests::Send>(move |c, now| c.send(now, msg))
+            .await?;
+        Ok((sent.mid, sent.ts))
     }
 
     /// Resends a failed message with its id.
     pub async fn resend(&self, id: RequestId) -> Result<(MessageId, Millis), DriverError> {
-        sent(self.command(move |c, now| c.resend(now, &id)).await?)
+        let sent = self
+            .call::<requests::Send>(move |c, now| c.resend(now, &id))
+            .await?;
+        Ok((sent.mid, sent.ts))
     }
 
     /// Recalls a message (or this client's own send, by request id).
@@ -158,21 +181,23 @@ impl ClientHandle {
         &self,
         target: impl Into<RecallTarget> + Send + 'static,
     ) -> Result<(), DriverError> {
-        done(self.command(move |c, now| c.recall(now, target)).await?).map(drop)
+        self.call::<requests::Recall>(move |c, now| c.recall(now, target))
+            .await
+            .map(drop)
     }
 
     /// Sends a read receipt for one message.
     pub async fn mark_read(&self, mid: MessageId) -> Result<(), DriverError> {
-        done(self.command(move |c, now| c.mark_read(now, mid)).await?).map(drop)
+        self.call::<requests::Receipt>(move |c, now| c.mark_read(now, mid))
+            .await
+            .map(drop)
     }
 
     /// Marks a conversation read on every device.
     pub async fn mark_conversation_read(&self, conv: Conversation) -> Result<(), DriverError> {
-        done(
-            self.command(move |c, now| c.mark_conversation_read(now, conv))
-                .await?,
-        )
-        .map(drop)
+        self.call::<requests::ConvRead>(move |c, now| c.mark_conversation_read(now, conv))
+            .await
+            .map(drop)
     }
 
     /// Sends a group read ack.
@@ -181,19 +206,15 @@ impl ClientHandle {
         mid: MessageId,
         content: Option<String>,
     ) -> Result<(), DriverError> {
-        done(
-            self.command(move |c, now| c.send_group_read(now, mid, content))
-                .await?,
-        )
-        .map(drop)
+        self.call::<requests::GroupRead>(move |c, now| c.send_group_read(now, mid, content))
+            .await
+            .map(drop)
     }
 
     /// Asks who has read a `group_ack` message.
     pub async fn read_by(&self, mid: MessageId) -> Result<ReadBy, DriverError> {
-        match self.command(move |c, now| c.read_by(now, mid)).await? {
-            Outcome::ReadBy(r) => Ok(r),
-            other => Err(DriverError::Unexpected(format!("{other:?}"))),
-        }
+        self.call::<requests::ReadBy>(move |c, now| c.read_by(now, mid))
+            .await
     }
 
     /// Fetches one page of history.
@@ -204,13 +225,10 @@ impl ClientHandle {
         direction: Direction,
         limit: u16,
     ) -> Result<HistoryPage, DriverError> {
-        match self
-            .command(move |c, now| c.fetch_history(now, conv, cursor, direction, limit))
-            .await?
-        {
-            Outcome::History(p) => Ok(p),
-            other => Err(DriverError::Unexpected(format!("{other:?}"))),
-        }
+        self.call::<requests::History>(move |c, now| {
+            c.fetch_history(now, conv, cursor, direction, limit)
+        })
+        .await
     }
 
     /// Fetches a page of the server's conversation list.
@@ -219,13 +237,8 @@ impl ClientHandle {
         cursor: Option<String>,
         limit: u16,
     ) -> Result<ConvList, DriverError> {
-        match self
-            .command(move |c, now| c.fetch_conversations(now, cursor, limit))
-            .await?
-        {
-            Outcome::Conversations(l) => Ok(l),
-            other => Err(DriverError::Unexpected(format!("{other:?}"))),
-        }
+        self.call::<requests::ConvList>(move |c, now| c.fetch_conversations(now, cursor, limit))
+            .await
     }
 
     /// Deletes a conversation (optionally with its history).
@@ -234,22 +247,17 @@ impl ClientHandle {
         conv: Conversation,
         history: StoredHistory,
     ) -> Result<(), DriverError> {
-        done(
-            self.command(move |c, now| c.delete_conversation(now, conv, history))
-                .await?,
-        )
-        .map(drop)
+        self.call::<requests::ConvDelete>(move |c, now| c.delete_conversation(now, conv, history))
+            .await
+            .map(drop)
     }
 
     /// Creates a group or room.
     pub async fn create_group(&self, spec: GroupSpec) -> Result<GroupId, DriverError> {
-        match self
-            .command(move |c, now| c.create_group(now, spec))
-            .await?
-        {
-            Outcome::GroupCreated(g) => Ok(g.group),
-            other => Err(DriverError::Unexpected(format!("{other:?}"))),
-        }
+        let created = self
+            .call::<requests::GroupCreate>(move |c, now| c.create_group(now, spec))
+            .await?;
+        Ok(created.group)
     }
 
     /// Joins a group; `true` when the join waits for approval.
@@ -258,10 +266,10 @@ impl ClientHandle {
         group: GroupId,
         message: Option<String>,
     ) -> Result<bool, DriverError> {
-        done(
-            self.command(move |c, now| c.join_group(now, group, message))
-                .await?,
-        )
+        let done = self
+            .call::<requests::GroupJoin>(move |c, now| c.join_group(now, group, message))
+            .await?;
+        Ok(done.pending)
     }
 
     /// Runs a group command that ends in `ok` (invite, kick, leave, admin,
@@ -271,7 +279,8 @@ impl ClientHandle {
         &self,
         run: impl FnOnce(&mut Client, Millis) -> Result<RequestId, CommandError> + Send + 'static,
     ) -> Result<(), DriverError> {
-        done(self.command(run).await?).map(drop)
+        let _: Done = answer(self.command(run).await?)?;
+        Ok(())
     }
 
     /// Creates a thread from a group message.
@@ -281,23 +290,24 @@ impl ClientHandle {
         root: MessageId,
         name: String,
     ) -> Result<ThreadInfo, DriverError> {
-        match self
-            .command(move |c, now| c.create_thread(now, group, root, name))
-            .await?
-        {
-            Outcome::ThreadCreated(t) => Ok(t.info),
-            other => Err(DriverError::Unexpected(format!("{other:?}"))),
-        }
+        let created = self
+            .call::<requests::ThreadCreate>(move |c, now| c.create_thread(now, group, root, name))
+            .await?;
+        Ok(created.info)
     }
 
     /// Joins a thread.
     pub async fn join_thread(&self, thread: ThreadId) -> Result<(), DriverError> {
-        self.done(move |c, now| c.join_thread(now, thread)).await
+        self.call::<requests::ThreadJoin>(move |c, now| c.join_thread(now, thread))
+            .await
+            .map(drop)
     }
 
     /// Blocks a user.
     pub async fn block(&self, user: UserId) -> Result<(), DriverError> {
-        self.done(move |c, now| c.block(now, user)).await
+        self.call::<requests::Block>(move |c, now| c.block(now, user))
+            .await
+            .map(drop)
     }
 
     /// Stops the driver: the transport is closed, pending commands fail with

@@ -10,6 +10,8 @@ use futures::future::{BoxFuture, FutureExt};
 use futures::task::LocalSpawnExt;
 use futures::{Sink, Stream, StreamExt};
 use natter_core::client::{Client, Config, ConnectionState, Event, Outgoing};
+use natter_core::frame::client::{ConvRead, HistoryQuery, ThreadRef};
+use natter_core::frame::requests;
 use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Body, Codec, Conversation, DeviceId, Millis, UserId};
 use natter_driver::{Connector, Reconnect, Runtime};
@@ -169,6 +171,32 @@ fn two_clients_talk_through_the_core_server_without_an_async_runtime() {
             ))
             .await
             .unwrap();
+        // Any request of the table, through the one typed path: the
+        // answer comes back as the `ok` frame's payload, and a request that
+        // fails comes back as its code.
+        let done = alice
+            .request::<requests::ConvRead>(|id| {
+                ConvRead::new(id, Conversation::Single(UserId::new("bob").unwrap()))
+            })
+            .await
+            .unwrap();
+        assert!(!done.pending);
+        let page = alice
+            .request::<requests::History>(|id| {
+                HistoryQuery::new(id, Conversation::Single(UserId::new("bob").unwrap()))
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.entries.len(), 1, "{page:?}");
+        let missing = alice
+            .request::<requests::ThreadJoin>(|id| {
+                ThreadRef::new(id, natter_core::ThreadId::new("t9").unwrap())
+            })
+            .await;
+        assert!(
+            matches!(missing, Err(natter_driver::DriverError::Failed { code, .. }) if code.0 == 404),
+            "{missing:?}"
+        );
         while let Some(e) = bob_events.next().await {
             if let Event::Message(m) = e {
                 return (mid, m.mid, m.body);
