@@ -7,7 +7,7 @@ use crate::sim::Sim;
 use natter_core::client::Outcome;
 use natter_core::server::ConnectionId;
 use natter_core::{
-    Conversation, Entry, GroupId, MessageId, RequestId, ServerFrame, ThreadId, UserId,
+    Conversation, Entry, GroupId, MessageId, Millis, RequestId, ServerFrame, ThreadId, UserId,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,13 +42,11 @@ pub(crate) fn check_emission(sim: &mut Sim, conn: ConnectionId, frame: &ServerFr
         Conversation::Group(g) | Conversation::Room(g) => Place::Group(g.clone()),
         Conversation::Thread(t) => Place::Thread(t.clone()),
     };
-    // The frame may have waited for a batch to be persisted: the user must
-    // have been a member when it was made (at the message's time) or later.
-    let allowed = sim
-        .members_seen
-        .get(&(place.clone(), user.clone()))
-        .is_some_and(|at| *at >= m.ts)
-        || place.has_member(sim, &user);
+    // The frame may have waited behind a batch, and membership may have
+    // changed since it was made (at the message's time): check it against
+    // membership as it stood then.
+    let key = (place.clone(), user.clone());
+    let allowed = place.has_member(sim, &user) || member_at(&sim.members_log, m.ts, &key);
     if !allowed {
         sim.violations.push(format!(
             "7 {user} got message {} of {:?}, not being in it",
@@ -73,22 +71,37 @@ impl Place {
     }
 }
 
+/// Who was a member of what, as of an instant.
+pub(crate) type Membership = BTreeSet<(Place, UserId)>;
+
 /// Notes who is a member of what now, for frames that wait behind a batch
-/// and are checked when they leave (see [`check_emission`]).
+/// and are checked when they leave (see [`check_emission`]). Membership
+/// changes only with group and thread records, so a note at the start of a
+/// wait and after each such record tells membership at any instant of it.
 pub(crate) fn note_members(sim: &mut Sim) {
-    let now = sim.now;
-    let groups: Vec<GroupId> = sim.server.groups().cloned().collect();
-    for g in groups {
-        for u in sim.server.members(&g) {
-            sim.members_seen.insert((Place::Group(g.clone()), u), now);
-        }
+    let mut now = Membership::new();
+    for g in sim.server.groups() {
+        now.extend(
+            sim.server
+                .members(g)
+                .into_iter()
+                .map(|u| (Place::Group(g.clone()), u)),
+        );
     }
-    let threads: Vec<ThreadId> = sim.server.threads().cloned().collect();
-    for t in threads {
-        for u in sim.server.thread_members(&t) {
-            sim.members_seen.insert((Place::Thread(t.clone()), u), now);
-        }
+    for t in sim.server.threads() {
+        let members = sim.server.thread_members(t);
+        now.extend(members.into_iter().map(|u| (Place::Thread(t.clone()), u)));
     }
+    let at = sim.now;
+    sim.members_log.push((at, now));
+}
+
+/// Whether `key` was a member at `at`: in the last note before `at`, or in
+/// any note made at `at` (inputs of one instant may both use and change it).
+fn member_at(log: &[(Millis, Membership)], at: Millis, key: &(Place, UserId)) -> bool {
+    let before = log.iter().rev().find(|(t, _)| *t < at);
+    before.is_some_and(|(_, m)| m.contains(key))
+        || log.iter().any(|(t, m)| *t == at && m.contains(key))
 }
 
 /// A user's server inbox: its message ids, its recall notices, and each

@@ -11,7 +11,7 @@
 //! answers that depended on them.
 
 use crate::config::{FaultKind, Sabotage, SimConfig};
-use crate::invariants::Place;
+use crate::invariants::Membership;
 use crate::observe::Observed;
 use natter_core::client::{Client, Config, ConnectionState, Event};
 use natter_core::server::{
@@ -85,8 +85,8 @@ pub struct Sim {
     pub(crate) ops_left: usize,
     pub(crate) stats: Stats,
     pub(crate) violations: Vec<String>,
-    /// Who was a member of what, and when last, while frames were held.
-    pub(crate) members_seen: BTreeMap<(Place, UserId), Millis>,
+    /// Membership notes while frames wait behind batches.
+    pub(crate) members_log: Vec<(Millis, Membership)>,
     /// What happened, one line per operation, connection change or crash.
     pub(crate) trace: Vec<String>,
     uploads_due: BTreeMap<(Millis, u64), (usize, RequestId)>,
@@ -132,7 +132,7 @@ impl Sim {
             next_op: None,
             stats: Stats::default(),
             violations: Vec::new(),
-            members_seen: BTreeMap::new(),
+            members_log: Vec::new(),
             trace: Vec::new(),
             uploads_due: BTreeMap::new(),
         }
@@ -269,7 +269,7 @@ impl Sim {
                 self.server_outputs();
                 if self.batches.is_empty() {
                     // Nothing is held any more.
-                    self.members_seen.clear();
+                    self.members_log.clear();
                 }
             }
             return;
@@ -396,9 +396,13 @@ impl Sim {
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Persist(batch) => {
-                    // Membership changes only with records: note it while
-                    // the frames made with it wait.
-                    crate::invariants::note_members(self);
+                    let changes_membership = batch
+                        .records()
+                        .iter()
+                        .any(|r| matches!(r, Record::Group(_) | Record::Thread(_)));
+                    if self.batches.is_empty() || changes_membership {
+                        crate::invariants::note_members(self);
+                    }
                     let ready = Millis(self.now.0 + 1 + self.rng.u64(0..3));
                     self.batches.push_back(Persisting { ready, batch });
                 }
@@ -528,6 +532,7 @@ impl Sim {
             self.durable.len()
         ));
         self.batches.clear();
+        self.members_log.clear();
         self.server = Server::restore(self.server_config.clone(), self.durable.iter().cloned());
         let conns: Vec<(usize, ConnectionId)> = self
             .devices
