@@ -247,6 +247,11 @@ impl Server {
         self.timers.first().map(|(t, _)| *t)
     }
 
+    /// The configuration it runs with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
     /// The number of open connections.
     pub fn connections(&self) -> usize {
         self.conns.len()

@@ -13,10 +13,16 @@ use std::time::Duration;
 
 /// Time and timers, from the adapter's runtime.
 pub trait Runtime: Send + Sync + 'static {
-    /// Now, in milliseconds since the Unix epoch.
+    /// Now, in milliseconds on a monotonic clock (timers run on it).
     fn now(&self) -> Millis;
-    /// A future that resolves at `at`.
+    /// A future that resolves at `at`, on the same clock as [`Runtime::now`].
     fn sleep_until(&self, at: Millis) -> BoxFuture<'static, ()>;
+    /// Now, in milliseconds since the Unix epoch: the server's timestamps
+    /// and token expiry. The system clock unless overridden.
+    fn wall_clock(&self) -> Millis {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        Millis(since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+    }
 }
 
 /// A message transport to the server: JSON text frames both ways.

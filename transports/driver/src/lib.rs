@@ -17,6 +17,9 @@
 
 mod drive;
 mod handle;
+pub mod server;
+mod ws;
 
 pub use drive::{Connector, Reconnect, Runtime, Transport, start};
 pub use handle::{ClientHandle, DriverError, EventStream};
+pub use ws::WsTransport;

@@ -3,17 +3,14 @@
 use crate::runtime::TokioRuntime;
 use crate::upload::upload;
 use futures::future::{BoxFuture, FutureExt};
-use futures::{Sink, Stream};
 use natter_core::body::Attachment;
 use natter_core::client::{Client as Core, Config, Outcome, Outgoing};
 use natter_core::{Body, Conversation, MessageId, Millis};
 use natter_driver::{ClientHandle, Connector, DriverError, EventStream, Reconnect};
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -22,51 +19,8 @@ fn to_io(e: WsError) -> io::Error {
     io::Error::other(e)
 }
 
-/// A WebSocket as the driver's transport: text frames both ways; pings and
-/// pongs are left to tungstenite; binary frames are passed on as text so
-/// the core reports them malformed.
-pub struct WsTransport(Ws);
-
-impl Stream for WsTransport {
-    type Item = io::Result<String>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            return match Pin::new(&mut self.0).poll_next(cx) {
-                Poll::Ready(Some(Ok(Message::Text(t)))) => Poll::Ready(Some(Ok(t.to_string()))),
-                Poll::Ready(Some(Ok(Message::Binary(b)))) => {
-                    Poll::Ready(Some(Ok(String::from_utf8_lossy(&b).into_owned())))
-                }
-                Poll::Ready(Some(Ok(Message::Close(_)))) | Poll::Ready(None) => Poll::Ready(None),
-                Poll::Ready(Some(Ok(_))) => continue,
-                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(to_io(e)))),
-                Poll::Pending => Poll::Pending,
-            };
-        }
-    }
-}
-
-impl Sink<String> for WsTransport {
-    type Error = io::Error;
-
-    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_ready(cx).map_err(to_io)
-    }
-
-    fn start_send(mut self: Pin<&mut Self>, item: String) -> io::Result<()> {
-        Pin::new(&mut self.0)
-            .start_send(Message::text(item))
-            .map_err(to_io)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx).map_err(to_io)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_close(cx).map_err(to_io)
-    }
-}
+/// A tokio WebSocket as the driver's transport.
+pub type WsTransport = natter_driver::WsTransport<Ws>;
 
 /// Opens a WebSocket to `url` for every (re)connection.
 #[derive(Clone, Debug)]
@@ -88,7 +42,7 @@ impl Connector for WsConnector {
         let url = self.url.clone();
         async move {
             let (ws, _) = tokio_tungstenite::connect_async(url).await.map_err(to_io)?;
-            Ok(WsTransport(ws))
+            Ok(natter_driver::WsTransport(ws))
         }
         .boxed()
     }

@@ -3,28 +3,27 @@
 //! HTTP, records persisted to an append-only file before acknowledgements go
 //! out, recovery from that file at start, graceful shutdown.
 
-mod actor;
 mod files;
-mod store;
 
-pub use store::RECORDS_FILE;
+pub use natter_driver::server::RECORDS_FILE;
 
-use actor::{Actor, Input, Out};
+use crate::TokioRuntime;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::{get, post};
 use files::Files;
+use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
-use natter_core::Codec;
 use natter_core::server::{ConnectionId, Server, ServerConfig};
+use natter_driver::server::{Input, Out, RecordLog, ServerTask};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// How to serve.
@@ -92,7 +91,7 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
     let server_config = Arc::new(config.server.clone());
     let (log, server) = match &config.data {
         Some(dir) => {
-            let (log, records) = store::RecordLog::open(dir)?;
+            let (log, records) = RecordLog::open(dir)?;
             tracing::info!(records = records.len(), dir = %dir.display(), "recovered");
             (Some(log), Server::restore(server_config, records))
         }
@@ -102,13 +101,8 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         config.data.as_ref().map(|d| d.join("files")),
         config.max_upload,
     )?;
-    let (inputs, rx) = mpsc::unbounded_channel();
-    let actor = Actor {
-        server,
-        log,
-        conns: Default::default(),
-        codec: Codec::new(config.server.max_frame()),
-    };
+    let (inputs, rx) = mpsc::unbounded();
+    let actor = ServerTask::new(server, log, Arc::new(TokioRuntime));
     let actor_task = tokio::spawn(actor.run(rx));
     let actor_abort = actor_task.abort_handle();
     let shared = Shared {
@@ -161,20 +155,24 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
 /// One WebSocket: frames in go to the actor; frames out come from it.
 async fn connection(socket: WebSocket, shared: Shared) {
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
-    let (tx, mut out) = mpsc::unbounded_channel();
-    if shared.inputs.send(Input::Connect(conn, tx)).is_err() {
+    let (tx, mut out) = mpsc::unbounded();
+    if shared
+        .inputs
+        .unbounded_send(Input::Connect(conn, tx))
+        .is_err()
+    {
         return;
     }
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {
-        while let Some(o) = out.recv().await {
+        while let Some(o) = out.next().await {
             match o {
                 Out::Frame(text) => {
                     if sink.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
                 }
-                Out::Close => break,
+                _ => break,
             }
         }
         let _ = sink.close().await;
@@ -186,10 +184,15 @@ async fn connection(socket: WebSocket, shared: Shared) {
             Message::Close(_) => break,
             _ => continue,
         };
-        if shared.inputs.send(Input::Frame(conn, bytes)).is_err() || writer.is_finished() {
+        if shared
+            .inputs
+            .unbounded_send(Input::Frame(conn, bytes))
+            .is_err()
+            || writer.is_finished()
+        {
             break;
         }
     }
-    let _ = shared.inputs.send(Input::Disconnect(conn));
+    let _ = shared.inputs.unbounded_send(Input::Disconnect(conn));
     writer.abort();
 }

@@ -1,45 +1,86 @@
-//! The task that owns the server state machine: every connection's frames
-//! go through it, in order; it persists records before it lets the frames
-//! of the same input out.
+//! The server side, independent of any async runtime: the task that owns
+//! the [`Server`] state machine, persists its record batches (group commit:
+//! one sync for every batch waiting) before the frames behind them go out,
+//! fires its timers through a [`Runtime`], and talks to connection tasks
+//! over channels. An adapter accepts connections, decodes WebSocket
+//! messages into [`Input`]s and writes the [`Out`]s of each connection.
 
-use super::store::RecordLog;
-use crate::runtime::{monotonic_clock, server_now};
+mod log;
+
+pub use log::{RECORDS_FILE, RecordLog};
+
+use crate::Runtime;
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
 use natter_core::server::{ConnectionId, Output, Record, Server, ServerEvent};
-use natter_core::{Codec, ServerFrame};
+use natter_core::{Codec, Now, ServerFrame};
 use std::collections::BTreeMap;
-use tokio::sync::mpsc;
+use std::sync::Arc;
 
 /// The most inputs handled before one persist-and-transmit.
 const MAX_BATCH: usize = 256;
 
 /// What a connection task receives.
 #[derive(Debug)]
-pub(crate) enum Out {
+#[non_exhaustive]
+pub enum Out {
+    /// A frame to send, as JSON text.
     Frame(String),
+    /// Close the connection (its last frames came before).
     Close,
 }
 
-/// What the actor receives.
+/// What the server task receives from connection tasks.
 #[derive(Debug)]
-pub(crate) enum Input {
+#[non_exhaustive]
+pub enum Input {
+    /// A new connection, and where its frames go.
     Connect(ConnectionId, mpsc::UnboundedSender<Out>),
+    /// One WebSocket message from a connection.
     Frame(ConnectionId, Vec<u8>),
+    /// The connection is gone.
     Disconnect(ConnectionId),
 }
 
-pub(crate) struct Actor {
-    pub(crate) server: Server,
-    pub(crate) log: Option<RecordLog>,
-    pub(crate) conns: BTreeMap<ConnectionId, mpsc::UnboundedSender<Out>>,
-    pub(crate) codec: Codec,
+/// The task that owns the server state machine. Build it, then poll
+/// [`ServerTask::run`] on the runtime.
+pub struct ServerTask<R: Runtime> {
+    server: Server,
+    log: Option<RecordLog>,
+    conns: BTreeMap<ConnectionId, mpsc::UnboundedSender<Out>>,
+    codec: Codec,
+    runtime: Arc<R>,
 }
 
-impl Actor {
-    pub(crate) async fn run(mut self, mut inputs: mpsc::UnboundedReceiver<Input>) {
+impl<R: Runtime> ServerTask<R> {
+    /// A task for `server`, persisting to `log` (`None`: in memory, every
+    /// batch reported persisted at once).
+    pub fn new(server: Server, log: Option<RecordLog>, runtime: Arc<R>) -> Self {
+        let codec = Codec::new(server.config().max_frame());
+        ServerTask {
+            server,
+            log,
+            conns: BTreeMap::new(),
+            codec,
+            runtime,
+        }
+    }
+
+    fn now(&self) -> Now {
+        Now::new(self.runtime.now(), self.runtime.wall_clock())
+    }
+
+    /// Runs until every input sender is dropped, or a batch cannot be
+    /// persisted (then every connection is closed: nothing more may be
+    /// acknowledged).
+    pub async fn run(mut self, mut inputs: mpsc::UnboundedReceiver<Input>) {
         loop {
-            let timer = self.server.poll_timeout();
-            tokio::select! {
-                input = inputs.recv() => match input {
+            let timer = match self.server.poll_timeout() {
+                Some(at) => self.runtime.sleep_until(at),
+                None => futures::future::pending().boxed(),
+            };
+            futures::select! {
+                input = inputs.next() => match input {
                     None => break,
                     Some(input) => {
                         self.handle(input);
@@ -53,13 +94,15 @@ impl Actor {
                         }
                     }
                 },
-                () = sleep_until(timer) => self.server.handle_timeout(server_now()),
+                () = timer.fuse() => {
+                    let now = self.now();
+                    self.server.handle_timeout(now);
+                }
             }
             if let Err(e) = self.flush() {
-                // Without durable records nothing may be acknowledged: stop.
                 tracing::error!("cannot persist records: {e}; the server stops");
                 for tx in self.conns.values() {
-                    let _ = tx.send(Out::Close);
+                    let _ = tx.unbounded_send(Out::Close);
                 }
                 break;
             }
@@ -67,13 +110,14 @@ impl Actor {
     }
 
     fn handle(&mut self, input: Input) {
-        let now = server_now();
+        let now = self.now();
         match input {
             Input::Connect(conn, tx) => {
                 self.conns.insert(conn, tx);
                 self.server.handle_connect(now, conn);
             }
             Input::Frame(conn, bytes) => {
+                // A bad frame is answered by the server itself.
                 if let Err(e) = self.server.handle_bytes(now, conn, &bytes) {
                     tracing::debug!(conn = conn.0, "bad frame: {e}");
                 }
@@ -114,7 +158,7 @@ impl Actor {
 
     fn transmit(&mut self, conn: ConnectionId, frame: &ServerFrame) {
         if let (Some(tx), Ok(text)) = (self.conns.get(&conn), self.codec.encode_text(frame)) {
-            let _ = tx.send(Out::Frame(text));
+            let _ = tx.unbounded_send(Out::Frame(text));
         }
     }
 
@@ -123,20 +167,13 @@ impl Actor {
             ServerEvent::Close { conn, reason } => {
                 tracing::debug!(conn = conn.0, ?reason, "closing");
                 if let Some(tx) = self.conns.remove(&conn) {
-                    let _ = tx.send(Out::Close);
+                    let _ = tx.unbounded_send(Out::Close);
                 }
             }
             ServerEvent::Push(p) => {
-                tracing::info!(user = %p.user, mid = %p.mid, "offline push")
+                tracing::info!(user = %p.user, mid = %p.mid, "offline push");
             }
             other => tracing::debug!(?other, "server event"),
         }
-    }
-}
-
-async fn sleep_until(at: Option<natter_core::Millis>) {
-    match at {
-        Some(at) => tokio::time::sleep(at.saturating_since(monotonic_clock())).await,
-        None => futures::future::pending().await,
     }
 }

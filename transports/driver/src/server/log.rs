@@ -11,7 +11,7 @@ pub const RECORDS_FILE: &str = "records.jsonl";
 
 /// An open log.
 #[derive(Debug)]
-pub(crate) struct RecordLog {
+pub struct RecordLog {
     file: File,
 }
 
@@ -19,7 +19,7 @@ impl RecordLog {
     /// Opens (or creates) the log in `dir` and reads every record in it. A
     /// torn last line (a crash in the middle of a write) is cut off: its
     /// input was never acknowledged.
-    pub(crate) fn open(dir: &Path) -> io::Result<(RecordLog, Vec<Record>)> {
+    pub fn open(dir: &Path) -> io::Result<(RecordLog, Vec<Record>)> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(RECORDS_FILE);
         let mut file = OpenOptions::new()
@@ -50,7 +50,7 @@ impl RecordLog {
     }
 
     /// Appends records and waits until they are on disk.
-    pub(crate) fn append(&mut self, records: &[Record]) -> io::Result<()> {
+    pub fn append(&mut self, records: &[Record]) -> io::Result<()> {
         if records.is_empty() {
             return Ok(());
         }
