@@ -1,0 +1,144 @@
+//! The two runtimes: what the adapter needs from each (timers, spawning,
+//! TCP), behind one trait.
+
+use futures::future::{BoxFuture, FutureExt};
+use futures::{AsyncRead, AsyncWrite};
+use natter_core::Millis;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Milliseconds on a monotonic clock (since this process first asked).
+fn monotonic() -> Millis {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    Millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+}
+
+fn until(at: Millis) -> Duration {
+    at.saturating_since(monotonic())
+}
+
+/// An async runtime on the futures-io traits: its timers (as a
+/// [`natter_driver::Runtime`]), its task spawner and its TCP types.
+pub trait AsyncRuntime: natter_driver::Runtime + Clone {
+    /// A TCP connection.
+    type Tcp: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// A TCP listener.
+    type Listener: Send + Sync + 'static;
+
+    /// Runs `task` in the background.
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static);
+    /// Connects to `addr` (`host:port`), with `TCP_NODELAY` set.
+    fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>>;
+    /// Listens on `addr`.
+    fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>>;
+    /// The address a listener listens on.
+    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr>;
+    /// The next connection, with `TCP_NODELAY` set.
+    fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>>;
+}
+
+/// The async-std runtime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsyncStd;
+
+impl natter_driver::Runtime for AsyncStd {
+    fn now(&self) -> Millis {
+        monotonic()
+    }
+
+    fn sleep_until(&self, at: Millis) -> BoxFuture<'static, ()> {
+        async_std::task::sleep(until(at)).boxed()
+    }
+}
+
+impl AsyncRuntime for AsyncStd {
+    type Tcp = async_std::net::TcpStream;
+    type Listener = async_std::net::TcpListener;
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        drop(async_std::task::spawn(task));
+    }
+
+    fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>> {
+        async move {
+            let tcp = async_std::net::TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            Ok(tcp)
+        }
+        .boxed()
+    }
+
+    fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>> {
+        async_std::net::TcpListener::bind(addr).boxed()
+    }
+
+    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
+        listener.local_addr()
+    }
+
+    fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>> {
+        async move {
+            let (tcp, _) = listener.accept().await?;
+            tcp.set_nodelay(true)?;
+            Ok(tcp)
+        }
+        .boxed()
+    }
+}
+
+/// The smol runtime (its global executor).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Smol;
+
+impl natter_driver::Runtime for Smol {
+    fn now(&self) -> Millis {
+        monotonic()
+    }
+
+    fn sleep_until(&self, at: Millis) -> BoxFuture<'static, ()> {
+        let timer = smol::Timer::after(until(at));
+        async move {
+            timer.await;
+        }
+        .boxed()
+    }
+}
+
+impl AsyncRuntime for Smol {
+    type Tcp = smol::net::TcpStream;
+    type Listener = smol::net::TcpListener;
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        smol::spawn(task).detach();
+    }
+
+    fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>> {
+        async move {
+            let tcp = smol::net::TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            Ok(tcp)
+        }
+        .boxed()
+    }
+
+    fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>> {
+        smol::net::TcpListener::bind(addr).boxed()
+    }
+
+    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
+        listener.local_addr()
+    }
+
+    fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>> {
+        async move {
+            let (tcp, _) = listener.accept().await?;
+            tcp.set_nodelay(true)?;
+            Ok(tcp)
+        }
+        .boxed()
+    }
+}

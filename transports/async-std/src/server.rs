@@ -1,0 +1,144 @@
+//! The WebSocket server: the core server behind natter-driver's
+//! [`ServerTask`], WebSocket connections on every path, records persisted
+//! to the same append-only log as `natter serve` before acknowledgements go
+//! out, recovery from it at start. HTTP attachment upload and download are
+//! natter-tokio's alone: clients of this server upload out of band.
+
+use crate::runtime::AsyncRuntime;
+use async_tungstenite::tungstenite::Message;
+use futures::channel::{mpsc, oneshot};
+use futures::future::{AbortHandle, Abortable};
+use futures::{FutureExt, StreamExt};
+use natter_core::server::{ConnectionId, Server, ServerConfig};
+use natter_driver::server::{Input, Out, RecordLog, ServerTask};
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    stop: Option<oneshot::Sender<()>>,
+    stopped: oneshot::Receiver<()>,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+}
+
+impl ServerHandle {
+    /// Stops accepting and drops every connection and the server task;
+    /// resolves once the listener is closed. Every acknowledged record is
+    /// already on disk (persist before answer), so a server started again
+    /// on the same data directory loses nothing.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.stopped).await;
+    }
+}
+
+/// Tasks to stop at shutdown.
+type Tasks = Arc<Mutex<Vec<AbortHandle>>>;
+
+fn abortable<F: Future<Output = ()>>(tasks: &Tasks, task: F) -> impl Future<Output = ()> + use<F> {
+    let (handle, registration) = AbortHandle::new_pair();
+    if let Ok(mut list) = tasks.lock() {
+        list.push(handle);
+    }
+    Abortable::new(task, registration).map(drop)
+}
+
+/// Serves on `listener`, driven by `runtime`, until shut down. With `data`,
+/// recovers from the data directory's record log first and persists to it.
+pub async fn serve<R: AsyncRuntime>(
+    runtime: R,
+    listener: R::Listener,
+    config: ServerConfig,
+    data: Option<PathBuf>,
+) -> io::Result<ServerHandle> {
+    let addr = R::local_addr(&listener)?;
+    let config = Arc::new(config);
+    let (log, server) = match &data {
+        Some(dir) => {
+            let (log, records) = RecordLog::open(dir)?;
+            tracing::info!(records = records.len(), dir = %dir.display(), "recovered");
+            (Some(log), Server::restore(config, records))
+        }
+        None => (None, Server::new(config)),
+    };
+    let tasks: Tasks = Arc::default();
+    let (inputs, rx) = mpsc::unbounded();
+    let task = ServerTask::new(server, log, Arc::new(runtime.clone()));
+    runtime.spawn(abortable(&tasks, task.run(rx)));
+    let (stop, mut stop_rx) = oneshot::channel();
+    let (stopped_tx, stopped) = oneshot::channel();
+    let accept_runtime = runtime.clone();
+    runtime.spawn(async move {
+        let next_conn = AtomicU64::new(1);
+        loop {
+            let accepted = futures::select! {
+                _ = stop_rx => break,
+                tcp = R::accept(&listener).fuse() => tcp,
+            };
+            let Ok(tcp) = accepted else { continue };
+            let conn = ConnectionId(next_conn.fetch_add(1, Ordering::Relaxed));
+            let connection = connection(accept_runtime.clone(), tcp, conn, inputs.clone());
+            accept_runtime.spawn(abortable(&tasks, connection));
+        }
+        drop(listener);
+        if let Ok(list) = tasks.lock() {
+            list.iter().for_each(AbortHandle::abort);
+        }
+        let _ = stopped_tx.send(());
+    });
+    Ok(ServerHandle {
+        stop: Some(stop),
+        stopped,
+        addr,
+    })
+}
+
+/// One WebSocket: messages in go to the server task; frames out come from it.
+async fn connection<R: AsyncRuntime>(
+    runtime: R,
+    tcp: R::Tcp,
+    conn: ConnectionId,
+    inputs: mpsc::UnboundedSender<Input>,
+) {
+    let Ok(ws) = async_tungstenite::accept_async(tcp).await else {
+        return;
+    };
+    let (tx, mut out) = mpsc::unbounded();
+    if inputs.unbounded_send(Input::Connect(conn, tx)).is_err() {
+        return;
+    }
+    let (mut sink, mut stream) = ws.split();
+    let (writer_done, mut writer_finished) = oneshot::channel::<()>();
+    runtime.spawn(async move {
+        while let Some(Out::Frame(text)) = out.next().await {
+            if sink.send(Message::text(text)).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close(None).await;
+        let _ = writer_done.send(());
+    });
+    loop {
+        let msg = futures::select! {
+            msg = stream.next() => msg,
+            _ = writer_finished => break,
+        };
+        let bytes = match msg {
+            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
+            Some(Ok(Message::Binary(b))) => b.to_vec(),
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            Some(Ok(_)) => continue,
+        };
+        if inputs.unbounded_send(Input::Frame(conn, bytes)).is_err() {
+            break;
+        }
+    }
+    let _ = inputs.unbounded_send(Input::Disconnect(conn));
+}
