@@ -41,6 +41,47 @@ pub trait AsyncRuntime: natter_driver::Runtime + Clone {
     fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>>;
 }
 
+/// [`AsyncRuntime`] for a runtime whose TCP stream and listener have the
+/// std-like API (async-std, smol), and its spawner.
+macro_rules! tcp_runtime {
+    ($runtime:ty, $tcp:ty, $listener:ty, $spawn:expr) => {
+        impl AsyncRuntime for $runtime {
+            type Tcp = $tcp;
+            type Listener = $listener;
+
+            fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+                ($spawn)(task);
+            }
+
+            fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>> {
+                async move {
+                    let tcp = <$tcp>::connect(addr).await?;
+                    tcp.set_nodelay(true)?;
+                    Ok(tcp)
+                }
+                .boxed()
+            }
+
+            fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>> {
+                <$listener>::bind(addr).boxed()
+            }
+
+            fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
+                listener.local_addr()
+            }
+
+            fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>> {
+                async move {
+                    let (tcp, _) = listener.accept().await?;
+                    tcp.set_nodelay(true)?;
+                    Ok(tcp)
+                }
+                .boxed()
+            }
+        }
+    };
+}
+
 /// The async-std runtime.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AsyncStd;
@@ -55,40 +96,12 @@ impl natter_driver::Runtime for AsyncStd {
     }
 }
 
-impl AsyncRuntime for AsyncStd {
-    type Tcp = async_std::net::TcpStream;
-    type Listener = async_std::net::TcpListener;
-
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        drop(async_std::task::spawn(task));
-    }
-
-    fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>> {
-        async move {
-            let tcp = async_std::net::TcpStream::connect(addr).await?;
-            tcp.set_nodelay(true)?;
-            Ok(tcp)
-        }
-        .boxed()
-    }
-
-    fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>> {
-        async_std::net::TcpListener::bind(addr).boxed()
-    }
-
-    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
-        listener.local_addr()
-    }
-
-    fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>> {
-        async move {
-            let (tcp, _) = listener.accept().await?;
-            tcp.set_nodelay(true)?;
-            Ok(tcp)
-        }
-        .boxed()
-    }
-}
+tcp_runtime!(
+    AsyncStd,
+    async_std::net::TcpStream,
+    async_std::net::TcpListener,
+    |task| drop(async_std::task::spawn(task))
+);
 
 /// The smol runtime (its global executor).
 #[derive(Clone, Copy, Debug, Default)]
@@ -108,37 +121,6 @@ impl natter_driver::Runtime for Smol {
     }
 }
 
-impl AsyncRuntime for Smol {
-    type Tcp = smol::net::TcpStream;
-    type Listener = smol::net::TcpListener;
-
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        smol::spawn(task).detach();
-    }
-
-    fn connect(&self, addr: String) -> BoxFuture<'static, io::Result<Self::Tcp>> {
-        async move {
-            let tcp = smol::net::TcpStream::connect(addr).await?;
-            tcp.set_nodelay(true)?;
-            Ok(tcp)
-        }
-        .boxed()
-    }
-
-    fn bind(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Self::Listener>> {
-        smol::net::TcpListener::bind(addr).boxed()
-    }
-
-    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr> {
-        listener.local_addr()
-    }
-
-    fn accept(listener: &Self::Listener) -> BoxFuture<'_, io::Result<Self::Tcp>> {
-        async move {
-            let (tcp, _) = listener.accept().await?;
-            tcp.set_nodelay(true)?;
-            Ok(tcp)
-        }
-        .boxed()
-    }
-}
+tcp_runtime!(Smol, smol::net::TcpStream, smol::net::TcpListener, |task| {
+    smol::spawn(task).detach()
+});
