@@ -86,7 +86,4 @@ pub use client::{Client, WsConnector};
 pub use runtime::{AsyncRuntime, AsyncStd, Smol};
 pub use server::{ServerHandle, serve};
 
-/// Milliseconds since the Unix epoch, now (for minting tokens).
-pub fn wall_clock() -> natter_core::Millis {
-    natter_driver::Runtime::wall_clock(&AsyncStd)
-}
+pub use natter_driver::wall_clock;

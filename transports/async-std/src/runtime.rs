@@ -4,21 +4,14 @@
 use futures::future::{BoxFuture, FutureExt};
 use futures::{AsyncRead, AsyncWrite};
 use natter_core::Millis;
+use natter_driver::monotonic_clock;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
-
-/// Milliseconds on a monotonic clock (since this process first asked).
-fn monotonic() -> Millis {
-    static START: OnceLock<Instant> = OnceLock::new();
-    let start = *START.get_or_init(Instant::now);
-    Millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
-}
+use std::time::Duration;
 
 fn until(at: Millis) -> Duration {
-    at.saturating_since(monotonic())
+    at.saturating_since(monotonic_clock())
 }
 
 /// An async runtime on the futures-io traits: its timers (as a
@@ -88,7 +81,7 @@ pub struct AsyncStd;
 
 impl natter_driver::Runtime for AsyncStd {
     fn now(&self) -> Millis {
-        monotonic()
+        monotonic_clock()
     }
 
     fn sleep_until(&self, at: Millis) -> BoxFuture<'static, ()> {
@@ -109,7 +102,7 @@ pub struct Smol;
 
 impl natter_driver::Runtime for Smol {
     fn now(&self) -> Millis {
-        monotonic()
+        monotonic_clock()
     }
 
     fn sleep_until(&self, at: Millis) -> BoxFuture<'static, ()> {

@@ -20,8 +20,7 @@ pub trait Runtime: Send + Sync + 'static {
     /// Now, in milliseconds since the Unix epoch: the server's timestamps
     /// and token expiry. The system clock unless overridden.
     fn wall_clock(&self) -> Millis {
-        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-        Millis(since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+        crate::clock::wall_clock()
     }
 }
 

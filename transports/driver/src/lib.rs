@@ -15,11 +15,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod clock;
 mod drive;
 mod handle;
 pub mod server;
 mod ws;
 
+pub use clock::{monotonic_clock, server_now, wall_clock};
 pub use drive::{Connector, Reconnect, Runtime, Transport, start};
 pub use handle::{ClientHandle, DriverError, EventStream};
 pub use ws::WsTransport;

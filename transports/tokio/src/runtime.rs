@@ -2,32 +2,9 @@
 //! tokio timers.
 
 use futures::future::{BoxFuture, FutureExt};
-use natter_core::{Millis, Now};
+use natter_core::Millis;
 use natter_driver::Runtime;
-use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch, now.
-pub fn wall_clock() -> Millis {
-    Millis(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-    )
-}
-
-/// Milliseconds on a monotonic clock (since this process first asked),
-/// for timers: it never steps when the wall clock is set.
-pub fn monotonic_clock() -> Millis {
-    static START: OnceLock<Instant> = OnceLock::new();
-    let start = *START.get_or_init(Instant::now);
-    Millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Both clocks now, for a server input.
-pub fn server_now() -> Now {
-    Now::new(monotonic_clock(), wall_clock())
-}
+pub use natter_driver::{monotonic_clock, server_now, wall_clock};
 
 /// [`Runtime`] on tokio, on the monotonic clock (the client core learns the
 /// server's wall clock from `welcome`).
