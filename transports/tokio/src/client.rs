@@ -41,7 +41,10 @@ impl Connector for WsConnector {
     fn connect(&mut self) -> BoxFuture<'static, io::Result<WsTransport>> {
         let url = self.url.clone();
         async move {
-            let (ws, _) = tokio_tungstenite::connect_async(url).await.map_err(to_io)?;
+            // Small frames go out at once (TCP_NODELAY).
+            let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+                .await
+                .map_err(to_io)?;
             Ok(natter_driver::WsTransport(ws))
         }
         .boxed()

@@ -22,7 +22,9 @@ pub(crate) async fn run(url: &str, secret: &str, count: usize, hold: Duration) -
             async move {
                 let user = UserId::new(format!("load{i}")).ok()?;
                 let tok = token::mint(secret.as_bytes(), &user, expires);
-                let (mut ws, _) = tokio_tungstenite::connect_async(url).await.ok()?;
+                let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+                    .await
+                    .ok()?;
                 let hello =
                     format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
                 ws.send(Message::text(hello)).await.ok()?;

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use files::Files;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
@@ -121,6 +122,12 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         .with_state(shared);
     let (shutdown, stop) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        // Every accepted socket sends small frames at once (no Nagle delay).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {e}");
+            }
+        });
         let graceful = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = stop.await;
         });
