@@ -343,3 +343,50 @@ async fn a_cut_connection_resumes_with_no_loss_and_no_duplicates() {
     assert!(more.is_err(), "a duplicate arrived: {more:?}");
     server.shutdown().await;
 }
+
+/// `natter serve` on a data directory whose log has a damaged record in the
+/// middle refuses to start, saying where, and cuts nothing.
+#[test]
+fn natter_serve_refuses_a_log_with_a_damaged_middle_record() {
+    let dir = scratch_dir("corrupt");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join(natter_tokio::server::RECORDS_FILE);
+    // Two records as a running server writes them, then damage the first.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let server = start(Some(dir.clone()), 1024).await;
+        let (alice, mut events) = connect(&server, "alice");
+        until(&mut events, |e| {
+            matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+        })
+        .await;
+        for text in ["one", "two"] {
+            let to = Conversation::Single(user("bob"));
+            alice
+                .send(Outgoing::new(to, Body::Text { text: text.into() }))
+                .await
+                .unwrap();
+        }
+        server.shutdown().await;
+    });
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes[0] = b'#';
+    std::fs::write(&log, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            "s",
+            "--data",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it started: {stderr}");
+    assert!(stderr.contains("byte offset 0"), "{stderr}");
+    assert_eq!(std::fs::read(&log).unwrap(), bytes, "nothing was cut");
+    let _ = std::fs::remove_dir_all(&dir);
+}

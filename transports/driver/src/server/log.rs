@@ -16,9 +16,14 @@ pub struct RecordLog {
 }
 
 impl RecordLog {
-    /// Opens (or creates) the log in `dir` and reads every record in it. A
-    /// torn last line (a crash in the middle of a write) is cut off: its
-    /// input was never acknowledged.
+    /// Opens (or creates) the log in `dir` and reads every record in it.
+    ///
+    /// Only the last record may be damaged, by a crash in the middle of a
+    /// write (its input was never acknowledged): a last line without its
+    /// newline, or one that does not parse, is cut off. A damaged record
+    /// with records after it is corruption, not a torn write: opening fails
+    /// with [`io::ErrorKind::InvalidData`], naming the file and the byte
+    /// offset, and the file is left as it is.
     pub fn open(dir: &Path) -> io::Result<(RecordLog, Vec<Record>)> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(RECORDS_FILE);
@@ -30,16 +35,32 @@ impl RecordLog {
         let mut records = Vec::new();
         let mut good = 0u64;
         let mut reader = BufReader::new(&mut file);
-        let mut line = String::new();
+        let mut line = Vec::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line)?;
-            if n == 0 || !line.ends_with('\n') {
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
                 break;
             }
-            match serde_json::from_str::<Record>(line.trim_end()) {
+            let parsed = match line.strip_suffix(b"\n") {
+                Some(json) => serde_json::from_slice::<Record>(json).map_err(|e| e.to_string()),
+                None => Err("no newline at its end".to_owned()),
+            };
+            match parsed {
                 Ok(r) => records.push(r),
-                Err(_) => break,
+                Err(_) if reader.fill_buf()?.is_empty() => {
+                    tracing::warn!(offset = good, "cutting a torn last record");
+                    break;
+                }
+                Err(why) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "{}: the record at byte offset {good} is damaged ({why}) and records follow it; refusing to start",
+                            path.display()
+                        ),
+                    ));
+                }
             }
             good += u64::try_from(n).unwrap_or(u64::MAX);
         }
@@ -61,5 +82,69 @@ impl RecordLog {
         }
         self.file.write_all(&buf)?;
         self.file.sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use natter_core::UserId;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("natter-log-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn record(n: u32) -> Record {
+        let user = UserId::new("u").unwrap_or_else(|_| unreachable!());
+        let data = format!("notice {n}");
+        let mut notice = natter_core::frame::group::SystemNotice::new(
+            natter_core::frame::group::SystemOp::Custom,
+            user.clone(),
+            natter_core::Millis(u64::from(n)),
+        );
+        notice.data = Some(data);
+        Record::Notice { user, notice }
+    }
+
+    fn written(dir: &Path, n: u32) -> Vec<u8> {
+        let (mut log, _) = RecordLog::open(dir).unwrap_or_else(|e| panic!("{e}"));
+        let records: Vec<Record> = (0..n).map(record).collect();
+        log.append(&records).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::read(dir.join(RECORDS_FILE)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_torn_last_record_is_cut_and_the_rest_recovered() {
+        let dir = scratch("torn");
+        let bytes = written(&dir, 3);
+        // A crash in the middle of the last line: half of it, no newline.
+        let cut = bytes.len() - 10;
+        std::fs::write(dir.join(RECORDS_FILE), &bytes[..cut]).unwrap_or_else(|e| panic!("{e}"));
+        let (_, records) = RecordLog::open(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(records, vec![record(0), record(1)]);
+        let kept = std::fs::read(dir.join(RECORDS_FILE)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(bytes.starts_with(&kept) && kept.ends_with(b"\n"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_record_in_the_middle_refuses_to_open_and_names_its_offset() {
+        let dir = scratch("middle");
+        let mut bytes = written(&dir, 3);
+        let second = bytes.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
+        bytes[second] = b'#';
+        std::fs::write(dir.join(RECORDS_FILE), &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let err = RecordLog::open(&dir)
+            .err()
+            .unwrap_or_else(|| panic!("it opened"));
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        let text = err.to_string();
+        assert!(text.contains(RECORDS_FILE), "{text}");
+        assert!(text.contains(&format!("byte offset {second}")), "{text}");
+        let after = std::fs::read(dir.join(RECORDS_FILE)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(after, bytes, "nothing was cut");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
