@@ -1,21 +1,24 @@
 //! The server side, independent of any async runtime: the task that owns
-//! the [`Server`] state machine, persists its record batches (group commit:
-//! one sync for every batch waiting) before the frames behind them go out,
-//! fires its timers through a [`Runtime`], and talks to connection tasks
-//! over channels. An adapter accepts connections, decodes WebSocket
+//! the [`Server`] state machine, hands its record batches to the record
+//! log's own thread (group commit: one sync for every batch waiting; the
+//! runtime's workers never wait on the disk) and reports them persisted,
+//! which lets the frames behind them out; it fires timers through a
+//! [`Runtime`] and talks to connection tasks over channels. An adapter accepts connections, decodes WebSocket
 //! messages into [`Input`]s and writes the [`Out`]s of each connection.
 
 mod log;
+mod writer;
 
 pub use log::{RECORDS_FILE, RecordLog};
 
 use crate::Runtime;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
-use natter_core::server::{ConnectionId, Output, Record, Server, ServerEvent};
+use natter_core::server::{ConnectionId, Output, Server, ServerEvent};
 use natter_core::{Codec, Now, ServerFrame};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use writer::Writer;
 
 /// The most inputs handled before one persist-and-transmit.
 const MAX_BATCH: usize = 256;
@@ -47,6 +50,7 @@ pub enum Input {
 pub struct ServerTask<R: Runtime> {
     server: Server,
     log: Option<RecordLog>,
+    writer: Option<Writer>,
     conns: BTreeMap<ConnectionId, mpsc::UnboundedSender<Out>>,
     codec: Codec,
     runtime: Arc<R>,
@@ -60,6 +64,7 @@ impl<R: Runtime> ServerTask<R> {
         ServerTask {
             server,
             log,
+            writer: None,
             conns: BTreeMap::new(),
             codec,
             runtime,
@@ -74,18 +79,42 @@ impl<R: Runtime> ServerTask<R> {
     /// persisted (then every connection is closed: nothing more may be
     /// acknowledged).
     pub async fn run(mut self, mut inputs: mpsc::UnboundedReceiver<Input>) {
+        // In memory no report ever comes: the sender is kept, unused.
+        let (_in_memory, mut synced) = mpsc::unbounded();
+        match self.log.take().map(Writer::start).transpose() {
+            Ok(Some((writer, reports))) => {
+                self.writer = Some(writer);
+                synced = reports;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("cannot start the record log's thread: {e}");
+                return;
+            }
+        }
         loop {
             let timer = match self.server.poll_timeout() {
                 Some(at) => self.runtime.sleep_until(at),
                 None => futures::future::pending().boxed(),
             };
             futures::select! {
+                report = synced.next() => match report {
+                    Some(Ok(id)) => self.server.persisted(id),
+                    Some(Err(e)) => {
+                        self.stop(&format!("cannot persist records: {e}"));
+                        break;
+                    }
+                    None => {
+                        self.stop("the record log's thread stopped");
+                        break;
+                    }
+                },
                 input = inputs.next() => match input {
                     None => break,
                     Some(input) => {
                         self.handle(input);
-                        // Group commit: take whatever else is waiting, then
-                        // persist once for all of it before any frame goes out.
+                        // Take whatever else is waiting before draining:
+                        // fewer, larger batches for the log's thread.
                         for _ in 0..MAX_BATCH {
                             match inputs.try_recv() {
                                 Ok(more) => self.handle(more),
@@ -99,13 +128,19 @@ impl<R: Runtime> ServerTask<R> {
                     self.server.handle_timeout(now);
                 }
             }
-            if let Err(e) = self.flush() {
-                tracing::error!("cannot persist records: {e}; the server stops");
-                for tx in self.conns.values() {
-                    let _ = tx.unbounded_send(Out::Close);
-                }
+            if !self.flush() {
+                self.stop("the record log's thread stopped");
                 break;
             }
+        }
+    }
+
+    /// Without durable records nothing more may be acknowledged: every
+    /// connection is closed and the task ends.
+    fn stop(&self, why: &str) {
+        tracing::error!("{why}; the server stops");
+        for tx in self.conns.values() {
+            let _ = tx.unbounded_send(Out::Close);
         }
     }
 
@@ -129,31 +164,25 @@ impl<R: Runtime> ServerTask<R> {
         }
     }
 
-    /// Drains the server: every batch waiting is written with one sync
-    /// (group commit) and reported persisted, which releases the frames and
-    /// events behind it; repeats until nothing is left.
-    fn flush(&mut self) -> std::io::Result<()> {
-        loop {
-            let mut records: Vec<Record> = Vec::new();
-            let mut newest = None;
-            while let Some(output) = self.server.poll_output() {
-                match output {
-                    Output::Persist(batch) => {
-                        newest = Some(batch.id());
-                        records.extend(batch.into_records());
+    /// Drains the server: batches go to the record log's thread (in memory,
+    /// they are reported persisted at once), frames and events whose
+    /// batches are durable go out. `false` when the log's thread is gone.
+    fn flush(&mut self) -> bool {
+        while let Some(output) = self.server.poll_output() {
+            match output {
+                Output::Persist(batch) => match &self.writer {
+                    Some(writer) => {
+                        if !writer.write(batch) {
+                            return false;
+                        }
                     }
-                    Output::Transmit { conn, frame } => self.transmit(conn, &frame),
-                    Output::Event(event) => self.event(event),
-                }
+                    None => self.server.persisted(batch.id()),
+                },
+                Output::Transmit { conn, frame } => self.transmit(conn, &frame),
+                Output::Event(event) => self.event(event),
             }
-            let Some(newest) = newest else {
-                return Ok(());
-            };
-            if let Some(log) = &mut self.log {
-                log.append(&records)?;
-            }
-            self.server.persisted(newest);
         }
+        true
     }
 
     fn transmit(&mut self, conn: ConnectionId, frame: &ServerFrame) {
