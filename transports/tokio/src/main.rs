@@ -2,15 +2,18 @@
 //! demo.
 
 use clap::{Parser, Subcommand};
-use natter_core::server::{ServerConfig, token};
+use natter_core::server::token;
 use natter_core::{Millis, UserId};
-use natter_tokio::{ServeConfig, serve, wall_clock};
+use natter_tokio::{serve, wall_clock};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod chat;
 mod demo;
 mod load;
+mod serve_options;
+
+use serve_options::ServeOptions;
 
 /// Natter over WebSockets.
 #[derive(Parser, Debug)]
@@ -22,17 +25,15 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a server.
+    /// Run a server. Settings come from flags, then the environment
+    /// (NATTER_*), then the TOML file given by --config, then the defaults.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:7878")]
-        listen: String,
-        /// Data directory (records and attachments); in memory when absent.
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// The secret that signs tokens.
-        #[arg(long)]
-        secret: String,
+        /// A TOML file with any of the settings below, by their names in
+        /// snake case (e.g. `user_rate = 500`)
+        #[arg(long, env = "NATTER_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        options: ServeOptions,
     },
     /// Mint a token for a user.
     Token {
@@ -82,11 +83,17 @@ async fn main() -> ExitCode {
         )
         .init();
     match Args::parse().command {
-        Command::Serve {
-            listen,
-            data,
-            secret,
-        } => {
+        Command::Serve { config, options } => {
+            let (listen, config) = match options
+                .with_file(config.as_deref())
+                .and_then(ServeOptions::build)
+            {
+                Ok(built) => built,
+                Err(e) => {
+                    eprintln!("natter serve: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let listener = match tokio::net::TcpListener::bind(&listen).await {
                 Ok(l) => l,
                 Err(e) => {
@@ -94,8 +101,6 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let mut config = ServeConfig::new(ServerConfig::new(secret.into_bytes()));
-            config.data = data;
             let handle = match serve(listener, config).await {
                 Ok(h) => h,
                 Err(e) => {
