@@ -30,6 +30,7 @@ pub struct ServerConfig {
     pub(crate) dedup_window: usize,
     pub(crate) token_warning: Duration,
     pub(crate) push: bool,
+    pub(crate) delivery_window: u64,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -46,6 +47,7 @@ impl fmt::Debug for ServerConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("inbox_limit", &self.inbox_limit)
             .field("dedup_window", &self.dedup_window)
+            .field("delivery_window", &self.delivery_window)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +70,7 @@ impl ServerConfig {
             dedup_window: 4096,
             token_warning: Duration::from_secs(300),
             push: true,
+            delivery_window: 256,
         }
     }
 
@@ -190,6 +193,20 @@ impl ServerConfig {
         self.inbox_limit = inbox.max(1);
         self.dedup_window = dedup.max(1);
         self
+    }
+
+    /// Inbox events in flight per connection beyond its last
+    /// acknowledgement; the rest go out as acknowledgements arrive. Default
+    /// 256 (at least 1).
+    #[must_use]
+    pub fn with_delivery_window(mut self, events: u64) -> Self {
+        self.delivery_window = events.max(1);
+        self
+    }
+
+    /// Inbox events in flight per connection beyond its last acknowledgement.
+    pub fn delivery_window(&self) -> u64 {
+        self.delivery_window
     }
 
     /// Offline push outputs on or off. Default on.

@@ -104,6 +104,7 @@ mod session;
 mod state;
 mod threads;
 pub mod token;
+mod window;
 
 pub use config::{Rule, ServerConfig};
 pub use output::{Batch, BatchId, Output};
@@ -421,6 +422,8 @@ impl Server {
                         ErrorCode::BAD_REQUEST,
                         format!("ack {} is beyond the newest event", a.seq.0),
                     );
+                } else {
+                    self.acked(conn, a.seq);
                 }
             }
             (Some(s), request) => self.on_request(now, conn, &s.user, request),
@@ -492,22 +495,22 @@ impl Server {
     fn commit(&mut self, record: Record) -> Appended {
         let appended = self.state.apply(&record);
         self.outputs.record(record);
-        for (user, seq) in &appended {
-            self.deliver(user, *seq);
+        for (user, _) in &appended {
+            self.deliver(user);
         }
         appended
     }
 
-    /// Sends inbox event `seq` of `user` to the user's ready connections.
-    fn deliver(&mut self, user: &UserId, seq: Seq) {
+    /// New inbox events of `user` go to the user's ready connections, each
+    /// as far as its delivery window allows (the rest when acknowledgements
+    /// arrive).
+    fn deliver(&mut self, user: &UserId) {
         let Some(conns) = self.online.get(user) else {
             return;
         };
         let conns: Vec<ConnectionId> = conns.iter().copied().collect();
-        if let Some(frame) = self.inbox_frame(user, seq) {
-            for conn in conns {
-                self.transmit(conn, frame.clone());
-            }
+        for conn in conns {
+            self.pump(conn);
         }
     }
 

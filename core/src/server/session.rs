@@ -4,6 +4,7 @@
 use super::records::{Answer, Record};
 use super::state::InboxEvent;
 use super::token::{self, TokenError};
+use super::window::Window;
 use super::{CloseReason, ConnectionId, Fail, Server, ServerEvent};
 use crate::VERSIONS;
 use crate::error::ErrorCode;
@@ -34,6 +35,8 @@ pub(crate) struct Session {
     pub(crate) user: UserId,
     pub(crate) token_expires: Millis,
     pub(crate) warned: bool,
+    /// Its inbox stream's flow control.
+    pub(crate) window: Window,
 }
 
 impl Server {
@@ -79,6 +82,10 @@ impl Server {
                 user: user.clone(),
                 token_expires: expires,
                 warned: false,
+                window: Window {
+                    sent: hello.last_seq,
+                    acked: hello.last_seq,
+                },
             });
         }
         self.online.entry(user.clone()).or_default().insert(conn);
@@ -101,30 +108,10 @@ impl Server {
                 token_expires: expires,
             }),
         );
-        self.replay(conn, &user, hello.last_seq);
+        // The inbox after `last_seq`, as far as the delivery window allows.
+        self.pump(conn);
         self.send_summary(conn, &user);
         self.rearm(now, conn);
-    }
-
-    /// Sends the inbox after `after`, in order.
-    fn replay(&mut self, conn: ConnectionId, user: &UserId, after: Seq) {
-        let seqs: Vec<Seq> = self
-            .state
-            .users
-            .get(user)
-            .map(|u| {
-                u.inbox
-                    .iter()
-                    .map(|(s, _)| *s)
-                    .filter(|s| *s > after)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for seq in seqs {
-            if let Some(frame) = self.inbox_frame(user, seq) {
-                self.transmit(conn, frame);
-            }
-        }
     }
 
     /// The read summary of counts changed since the last one.

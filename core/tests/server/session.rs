@@ -274,3 +274,37 @@ fn token_expiry_follows_the_wall_clock_through_a_step_back() {
         vec![json(r#"{"type":"token_expiring","expires":2000000}"#)]
     );
 }
+
+/// At most the delivery window of inbox events is in flight per connection
+/// beyond its last ack; the rest follow as acks arrive, live or replayed.
+#[test]
+fn inbox_events_flow_as_far_as_the_window_past_the_last_ack() {
+    let mut t = S::with(ServerConfig::new(SECRET).with_delivery_window(2));
+    let a = t.login("alice");
+    for i in 0..5 {
+        t.text_to(a, &format!("r{i}"), "single", "bob", "x");
+    }
+    t.drain();
+    let seqs = |frames: &[Value]| -> Vec<u64> {
+        frames
+            .iter()
+            .filter(|f| f["type"] == "msg")
+            .filter_map(|f| f.get("seq").and_then(Value::as_u64))
+            .collect()
+    };
+    // bob resumes from nothing: two events, not five.
+    let (b, got) = t.login_from("bob", 0);
+    assert_eq!(seqs(&got), vec![1, 2]);
+    // A live message while the window is full waits too.
+    t.text_to(a, "r5", "single", "bob", "x");
+    assert_eq!(seqs(&t.take(b)), Vec::<u64>::new());
+    t.feed(b, r#"{"type":"ack","seq":1}"#);
+    assert_eq!(seqs(&t.take(b)), vec![3]);
+    t.feed(b, r#"{"type":"ack","seq":3}"#);
+    assert_eq!(seqs(&t.take(b)), vec![4, 5]);
+    t.feed(b, r#"{"type":"ack","seq":6}"#);
+    assert_eq!(seqs(&t.take(b)), vec![6]);
+    // Caught up: the next one goes at once.
+    t.text_to(a, "r6", "single", "bob", "x");
+    assert_eq!(seqs(&t.take(b)), vec![7]);
+}

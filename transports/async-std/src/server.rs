@@ -8,9 +8,9 @@ use crate::runtime::AsyncRuntime;
 use async_tungstenite::tungstenite::Message;
 use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable};
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, Out, RecordLog, ServerTask};
+use natter_driver::server::{Input, OUT_QUEUE, RecordLog, ServerTask, out_queue_bound};
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,6 +59,7 @@ pub async fn serve<R: AsyncRuntime>(
     data: Option<PathBuf>,
 ) -> io::Result<ServerHandle> {
     let addr = R::local_addr(&listener)?;
+    let out_queue = out_queue_bound(OUT_QUEUE, config.delivery_window());
     let config = Arc::new(config);
     let (log, server) = match &data {
         Some(dir) => {
@@ -69,7 +70,7 @@ pub async fn serve<R: AsyncRuntime>(
         None => (None, Server::new(config)),
     };
     let tasks: Tasks = Arc::default();
-    let (inputs, rx) = mpsc::unbounded();
+    let (inputs, rx) = natter_driver::server::input_queue();
     let task = ServerTask::new(server, log, Arc::new(runtime.clone()));
     runtime.spawn(abortable(&tasks, task.run(rx)));
     let (stop, mut stop_rx) = oneshot::channel();
@@ -84,7 +85,8 @@ pub async fn serve<R: AsyncRuntime>(
             };
             let Ok(tcp) = accepted else { continue };
             let conn = ConnectionId(next_conn.fetch_add(1, Ordering::Relaxed));
-            let connection = connection(accept_runtime.clone(), tcp, conn, inputs.clone());
+            let connection =
+                connection(accept_runtime.clone(), tcp, conn, inputs.clone(), out_queue);
             accept_runtime.spawn(abortable(&tasks, connection));
         }
         drop(listener);
@@ -100,24 +102,28 @@ pub async fn serve<R: AsyncRuntime>(
     })
 }
 
-/// One WebSocket: messages in go to the server task; frames out come from it.
+/// One WebSocket: messages in go to the server task (waiting while its
+/// queue is full); frames out come from the connection's bounded queue, and
+/// the connection closes when the queue ends (natter-driver's slow-consumer
+/// policy).
 async fn connection<R: AsyncRuntime>(
     runtime: R,
     tcp: R::Tcp,
     conn: ConnectionId,
-    inputs: mpsc::UnboundedSender<Input>,
+    mut inputs: mpsc::Sender<Input>,
+    out_queue: usize,
 ) {
     let Ok(ws) = async_tungstenite::accept_async(tcp).await else {
         return;
     };
-    let (tx, mut out) = mpsc::unbounded();
-    if inputs.unbounded_send(Input::Connect(conn, tx)).is_err() {
+    let (tx, mut out) = mpsc::channel::<String>(out_queue);
+    if inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = ws.split();
     let (writer_done, mut writer_finished) = oneshot::channel::<()>();
     runtime.spawn(async move {
-        while let Some(Out::Frame(text)) = out.next().await {
+        while let Some(text) = out.next().await {
             if sink.send(Message::text(text)).await.is_err() {
                 break;
             }
@@ -136,9 +142,9 @@ async fn connection<R: AsyncRuntime>(
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
-        if inputs.unbounded_send(Input::Frame(conn, bytes)).is_err() {
+        if inputs.send(Input::Frame(conn, bytes)).await.is_err() {
             break;
         }
     }
-    let _ = inputs.unbounded_send(Input::Disconnect(conn));
+    let _ = inputs.send(Input::Disconnect(conn)).await;
 }

@@ -111,7 +111,11 @@ impl Sim {
     /// A network with a server and no device.
     pub(crate) fn bare(cfg: SimConfig) -> Sim {
         let rng = fastrand::Rng::with_seed(cfg.seed);
-        let server_config = ServerConfig::new(SECRET).with_recall(Duration::from_secs(30), true);
+        // A small delivery window, so that flow control by acknowledgement
+        // is at work in every run.
+        let server_config = ServerConfig::new(SECRET)
+            .with_recall(Duration::from_secs(30), true)
+            .with_delivery_window(4);
         let server_config = Arc::new(server_config);
         Sim {
             ops_left: cfg.ops,

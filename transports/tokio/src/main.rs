@@ -33,7 +33,7 @@ enum Command {
         #[arg(long, env = "NATTER_CONFIG")]
         config: Option<PathBuf>,
         #[command(flatten)]
-        options: ServeOptions,
+        options: Box<ServeOptions>,
     },
     /// Mint a token for a user.
     Token {

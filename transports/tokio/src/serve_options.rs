@@ -61,6 +61,13 @@ pub(crate) struct ServeOptions {
     /// Offline push outputs [default: true]
     #[arg(long, env = "NATTER_PUSH")]
     push: Option<bool>,
+    /// Inbox events in flight per connection beyond its last ack [default: 256]
+    #[arg(long, env = "NATTER_DELIVERY_WINDOW")]
+    delivery_window: Option<u64>,
+    /// Frames waiting for one connection before it is closed as a slow
+    /// consumer (it resumes losing nothing) [default: 1024]
+    #[arg(long, env = "NATTER_OUT_QUEUE")]
+    out_queue: Option<usize>,
 }
 
 macro_rules! layered {
@@ -90,6 +97,8 @@ layered!(
     inbox_limit,
     dedup_window,
     push,
+    delivery_window,
+    out_queue,
 );
 
 impl ServeOptions {
@@ -140,10 +149,16 @@ impl ServeOptions {
         if let Some(on) = self.push {
             server = server.with_push(on);
         }
+        if let Some(events) = self.delivery_window {
+            server = server.with_delivery_window(events);
+        }
         let mut config = ServeConfig::new(server);
         config.data = self.data;
         if let Some(n) = self.max_upload {
             config.max_upload = n;
+        }
+        if let Some(n) = self.out_queue {
+            config.out_queue = n;
         }
         let listen = self.listen.unwrap_or_else(|| "127.0.0.1:7878".into());
         Ok((listen, config))
@@ -233,6 +248,8 @@ mod tests {
             ("--inbox-limit", d.inbox_limits().0.to_string()),
             ("--dedup-window", d.inbox_limits().1.to_string()),
             ("--push", d.push().to_string()),
+            ("--delivery-window", d.delivery_window().to_string()),
+            ("--out-queue", built.out_queue.to_string()),
         ];
         for (flag, value) in expected {
             let start = help.find(&format!("{flag} <")).unwrap();

@@ -390,3 +390,78 @@ fn natter_serve_refuses_a_log_with_a_damaged_middle_record() {
     assert_eq!(std::fs::read(&log).unwrap(), bytes, "nothing was cut");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A connection that stops reading is closed once its outgoing queue is
+/// full, instead of growing the server (inbox events are held back by the
+/// delivery window; online-only messages are what fill the queue); when its
+/// user comes back, the inbox replays every stored message, once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_is_disconnected_and_resumes_losing_nothing() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = ServeConfig::new(ServerConfig::new(SECRET).with_rates(u32::MAX, u32::MAX));
+    config.out_queue = 64; // raised to the window and 64 more: 320
+    let server = serve(listener, config).await.unwrap();
+    let url = format!("ws://{}/ws", server.addr);
+
+    // bob's slow device: a tiny receive buffer, a hello, then no more reads.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(server.addr).await.unwrap();
+    let (mut slow, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+        .await
+        .unwrap();
+    let hello = format!(
+        r#"{{"type":"hello","versions":[1],"token":"{}","device":"bob-slow"}}"#,
+        token_for("bob")
+    );
+    slow.send(Message::text(hello)).await.unwrap();
+    let welcome = slow.next().await.unwrap().unwrap();
+    assert!(welcome.to_text().unwrap().contains("welcome"));
+
+    // alice sends far more than the queue and the socket buffers hold, one
+    // message at a time: every fifth is stored, the rest online-only.
+    let (alice, mut alice_events) = connect(&server, "alice");
+    until(&mut alice_events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    tokio::spawn(async move { while alice_events.next().await.is_some() {} });
+    let big = "x".repeat(15_000);
+    let mut stored = Vec::new();
+    for i in 0..1000 {
+        let to_bob = Conversation::Single(user("bob"));
+        let msg = Outgoing::new(to_bob, Body::Text { text: big.clone() });
+        let msg = if i % 5 == 0 {
+            msg
+        } else {
+            msg.with_online_only()
+        };
+        let (mid, _) = alice.send(msg).await.unwrap();
+        if i % 5 == 0 {
+            stored.push(mid);
+        }
+    }
+
+    // The slow connection was closed: reading it now ends, short of all.
+    let drained = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut frames = 0;
+        while let Some(Ok(m)) = slow.next().await {
+            if m.is_text() {
+                frames += 1;
+            }
+        }
+        frames
+    })
+    .await
+    .expect("the slow connection was closed");
+    assert!(drained < 1000, "it got all {drained} frames: not cut");
+
+    // bob comes back on the same device: every stored message, once, in order.
+    let config = Config::new(DeviceId::new("bob-slow").unwrap(), 4);
+    let (_bob, mut bob_events) = Client::connect(&url, token_for("bob"), config);
+    let got = messages(&mut bob_events, stored.len()).await;
+    assert_eq!(got, stored);
+    let more = tokio::time::timeout(Duration::from_millis(300), messages(&mut bob_events, 1)).await;
+    assert!(more.is_err(), "a duplicate arrived: {more:?}");
+    server.shutdown().await;
+}

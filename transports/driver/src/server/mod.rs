@@ -4,7 +4,7 @@
 //! runtime's workers never wait on the disk) and reports them persisted,
 //! which lets the frames behind them out; it fires timers through a
 //! [`Runtime`] and talks to connection tasks over channels. An adapter accepts connections, decodes WebSocket
-//! messages into [`Input`]s and writes the [`Out`]s of each connection.
+//! messages into [`Input`]s and writes each connection's outgoing queue.
 
 mod log;
 mod writer;
@@ -20,25 +20,40 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use writer::Writer;
 
-/// The most inputs handled before one persist-and-transmit.
+/// The most inputs handled before one drain.
 const MAX_BATCH: usize = 256;
 
-/// What a connection task receives.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Out {
-    /// A frame to send, as JSON text.
-    Frame(String),
-    /// Close the connection (its last frames came before).
-    Close,
+/// The default bound of a connection's outgoing queue, in frames. A
+/// connection task reads its frames (JSON text) from an `mpsc::channel` of
+/// this size and closes its socket when the channel ends.
+pub const OUT_QUEUE: usize = 1024;
+
+/// The bound of a connection's outgoing queue for a server with delivery
+/// window `window`: `requested`, but never less than the window and 64
+/// frames more, so a full window (a resume) never trips the slow-consumer
+/// policy by itself.
+pub fn out_queue_bound(requested: usize, window: u64) -> usize {
+    let window = usize::try_from(window).unwrap_or(usize::MAX);
+    requested.max(window.saturating_add(64))
+}
+
+/// The bound of the server task's input queue, in inputs (plus one slot per
+/// connection): connection tasks wait when it is full, and stop reading
+/// their sockets meanwhile, so a server behind is not flooded.
+pub const INPUT_QUEUE: usize = 4096;
+
+/// The server task's input queue, bounded by [`INPUT_QUEUE`].
+pub fn input_queue() -> (mpsc::Sender<Input>, mpsc::Receiver<Input>) {
+    mpsc::channel(INPUT_QUEUE)
 }
 
 /// What the server task receives from connection tasks.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Input {
-    /// A new connection, and where its frames go.
-    Connect(ConnectionId, mpsc::UnboundedSender<Out>),
+    /// A new connection, and its outgoing queue of frames (JSON text): the
+    /// connection writes them in order and closes when the queue ends.
+    Connect(ConnectionId, mpsc::Sender<String>),
     /// One WebSocket message from a connection.
     Frame(ConnectionId, Vec<u8>),
     /// The connection is gone.
@@ -51,9 +66,22 @@ pub struct ServerTask<R: Runtime> {
     server: Server,
     log: Option<RecordLog>,
     writer: Option<Writer>,
-    conns: BTreeMap<ConnectionId, mpsc::UnboundedSender<Out>>,
+    conns: BTreeMap<ConnectionId, mpsc::Sender<String>>,
     codec: Codec,
     runtime: Arc<R>,
+}
+
+/// The slow-consumer policy: a connection whose outgoing queue is full is
+/// closed (what it had queued is still written). Nothing is lost: its
+/// client reconnects and resumes from the last event it acknowledged, and
+/// the inbox replays the rest; only ephemeral frames (online-only and chat
+/// room messages, live read counts) are not sent again, as for any device
+/// offline at that moment (PROTOCOL.md R10).
+fn slow_consumer(conn: ConnectionId) {
+    tracing::info!(
+        conn = conn.0,
+        "outgoing queue full: closing a slow consumer"
+    );
 }
 
 impl<R: Runtime> ServerTask<R> {
@@ -78,7 +106,7 @@ impl<R: Runtime> ServerTask<R> {
     /// Runs until every input sender is dropped, or a batch cannot be
     /// persisted (then every connection is closed: nothing more may be
     /// acknowledged).
-    pub async fn run(mut self, mut inputs: mpsc::UnboundedReceiver<Input>) {
+    pub async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
         // In memory no report ever comes: the sender is kept, unused.
         let (_in_memory, mut synced) = mpsc::unbounded();
         match self.log.take().map(Writer::start).transpose() {
@@ -137,11 +165,10 @@ impl<R: Runtime> ServerTask<R> {
 
     /// Without durable records nothing more may be acknowledged: every
     /// connection is closed and the task ends.
-    fn stop(&self, why: &str) {
+    fn stop(&mut self, why: &str) {
         tracing::error!("{why}; the server stops");
-        for tx in self.conns.values() {
-            let _ = tx.unbounded_send(Out::Close);
-        }
+        // Dropping a queue's sender closes its connection after what it holds.
+        self.conns.clear();
     }
 
     fn handle(&mut self, input: Input) {
@@ -186,8 +213,17 @@ impl<R: Runtime> ServerTask<R> {
     }
 
     fn transmit(&mut self, conn: ConnectionId, frame: &ServerFrame) {
-        if let (Some(tx), Ok(text)) = (self.conns.get(&conn), self.codec.encode_text(frame)) {
-            let _ = tx.unbounded_send(Out::Frame(text));
+        let (Some(tx), Ok(text)) = (self.conns.get_mut(&conn), self.codec.encode_text(frame))
+        else {
+            return;
+        };
+        if let Err(e) = tx.try_send(text)
+            && e.is_full()
+        {
+            slow_consumer(conn);
+            self.conns.remove(&conn);
+            let now = self.now();
+            self.server.handle_disconnect(now, conn);
         }
     }
 
@@ -195,9 +231,8 @@ impl<R: Runtime> ServerTask<R> {
         match event {
             ServerEvent::Close { conn, reason } => {
                 tracing::debug!(conn = conn.0, ?reason, "closing");
-                if let Some(tx) = self.conns.remove(&conn) {
-                    let _ = tx.unbounded_send(Out::Close);
-                }
+                // Its queue ends after the frames it holds: then it closes.
+                self.conns.remove(&conn);
             }
             ServerEvent::Push(p) => {
                 tracing::info!(user = %p.user, mid = %p.mid, "offline push");

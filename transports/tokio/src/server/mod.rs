@@ -18,7 +18,7 @@ use files::Files;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, Out, RecordLog, ServerTask};
+use natter_driver::server::{Input, RecordLog, ServerTask};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,22 +37,28 @@ pub struct ServeConfig {
     pub data: Option<PathBuf>,
     /// The largest attachment accepted, in bytes.
     pub max_upload: usize,
+    /// The most frames waiting for one connection; a connection that falls
+    /// this far behind is closed and resumes from its inbox when it comes
+    /// back (natter-driver's slow-consumer policy).
+    pub out_queue: usize,
 }
 
 impl ServeConfig {
-    /// In-memory, 10 MiB uploads.
+    /// In-memory, 10 MiB uploads, 1,024 frames per connection queue.
     pub fn new(server: ServerConfig) -> Self {
         ServeConfig {
             server,
             data: None,
             max_upload: 10 * 1024 * 1024,
+            out_queue: natter_driver::server::OUT_QUEUE,
         }
     }
 }
 
 #[derive(Clone)]
 pub(crate) struct Shared {
-    inputs: mpsc::UnboundedSender<Input>,
+    inputs: mpsc::Sender<Input>,
+    out_queue: usize,
     next_conn: Arc<AtomicU64>,
     pub(crate) files: Arc<Files>,
     pub(crate) secret: Arc<Vec<u8>>,
@@ -102,12 +108,16 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         config.data.as_ref().map(|d| d.join("files")),
         config.max_upload,
     )?;
-    let (inputs, rx) = mpsc::unbounded();
+    let (inputs, rx) = natter_driver::server::input_queue();
     let actor = ServerTask::new(server, log, Arc::new(TokioRuntime));
     let actor_task = tokio::spawn(actor.run(rx));
     let actor_abort = actor_task.abort_handle();
     let shared = Shared {
         inputs,
+        out_queue: natter_driver::server::out_queue_bound(
+            config.out_queue,
+            config.server.delivery_window(),
+        ),
         next_conn: Arc::new(AtomicU64::new(1)),
         files: Arc::new(files),
         secret: Arc::new(config.server.secret().to_vec()),
@@ -159,47 +169,40 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
         .on_upgrade(move |socket| connection(socket, shared))
 }
 
-/// One WebSocket: frames in go to the actor; frames out come from it.
-async fn connection(socket: WebSocket, shared: Shared) {
+/// One WebSocket: messages in go to the server task (waiting while its
+/// queue is full, so a server behind stops reading sockets); frames out come
+/// from the connection's bounded queue, and the connection closes when the
+/// queue ends (a close, or a slow consumer dropped by the server task).
+async fn connection(socket: WebSocket, mut shared: Shared) {
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
-    let (tx, mut out) = mpsc::unbounded();
-    if shared
-        .inputs
-        .unbounded_send(Input::Connect(conn, tx))
-        .is_err()
-    {
+    let (tx, mut out) = mpsc::channel::<String>(shared.out_queue);
+    if shared.inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = socket.split();
-    let writer = tokio::spawn(async move {
-        while let Some(o) = out.next().await {
-            match o {
-                Out::Frame(text) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                _ => break,
+    let mut writer = tokio::spawn(async move {
+        while let Some(text) = out.next().await {
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                break;
             }
         }
         let _ = sink.close().await;
     });
-    while let Some(Ok(msg)) = stream.next().await {
-        let bytes = match msg {
-            Message::Text(t) => t.as_bytes().to_vec(),
-            Message::Binary(b) => b.to_vec(),
-            Message::Close(_) => break,
-            _ => continue,
+    loop {
+        let msg = tokio::select! {
+            msg = stream.next() => msg,
+            _ = &mut writer => break,
         };
-        if shared
-            .inputs
-            .unbounded_send(Input::Frame(conn, bytes))
-            .is_err()
-            || writer.is_finished()
-        {
+        let bytes = match msg {
+            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
+            Some(Ok(Message::Binary(b))) => b.to_vec(),
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            Some(Ok(_)) => continue,
+        };
+        if shared.inputs.send(Input::Frame(conn, bytes)).await.is_err() {
             break;
         }
     }
-    let _ = shared.inputs.unbounded_send(Input::Disconnect(conn));
+    let _ = shared.inputs.send(Input::Disconnect(conn)).await;
     writer.abort();
 }
