@@ -465,3 +465,113 @@ async fn a_slow_consumer_is_disconnected_and_resumes_losing_nothing() {
     assert!(more.is_err(), "a duplicate arrived: {more:?}");
     server.shutdown().await;
 }
+
+/// Starts `natter serve` on `data` as a child process; returns it with its
+/// WebSocket URL (read from its first line of output).
+fn natter_serve(data: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--user-rate",
+            "100000",
+            "--data",
+        ])
+        .arg(data)
+        .env("NATTER_SECRET", std::str::from_utf8(SECRET).unwrap())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("ws://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+/// `kill -9` of `natter serve --data` in the middle of a stream of sends
+/// loses no acknowledged message: every send answered `sent` before the
+/// kill is in the history the restarted server serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_loses_no_acknowledged_message() {
+    let dir = scratch_dir("kill9");
+    let (mut child, url) = natter_serve(&dir);
+    let config = Config::new(DeviceId::new("alice-1").unwrap(), 5);
+    let (alice, mut events) = Client::connect(&url, token_for("alice"), config);
+    until(&mut events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    tokio::spawn(async move { while events.next().await.is_some() {} });
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sender = {
+        let (alice, acked) = (alice.clone(), acked.clone());
+        tokio::spawn(async move {
+            for i in 0.. {
+                let to = Conversation::Single(user("bob"));
+                let msg = Outgoing::new(
+                    to,
+                    Body::Text {
+                        text: format!("m{i}"),
+                    },
+                );
+                match alice.send(msg).await {
+                    Ok((mid, _)) => acked.lock().unwrap().push(mid),
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+    while acked.lock().unwrap().len() < 300 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before: Vec<_> = acked.lock().unwrap().clone();
+    alice.close();
+    sender.abort();
+
+    let (mut child, url) = natter_serve(&dir);
+    let config = Config::new(DeviceId::new("bob-1").unwrap(), 6);
+    let (bob, mut events) = Client::connect(&url, token_for("bob"), config);
+    until(&mut events, |e| {
+        matches!(e, Event::State(ConnectionState::Ready { .. })).then_some(())
+    })
+    .await;
+    let mut stored = std::collections::BTreeSet::new();
+    let mut cursor = None;
+    loop {
+        let page = bob
+            .fetch_history(
+                Conversation::Single(user("alice")),
+                cursor,
+                natter_core::frame::client::Direction::After,
+                100,
+            )
+            .await
+            .unwrap();
+        stored.extend(page.entries.iter().map(|e| e.mid()));
+        if page.done {
+            break;
+        }
+        cursor = page.next;
+    }
+    let lost: Vec<_> = before.iter().filter(|m| !stored.contains(m)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged messages lost: {lost:?}",
+        lost.len(),
+        before.len()
+    );
+    assert!(before.len() >= 300);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
