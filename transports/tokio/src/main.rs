@@ -77,7 +77,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to stderr: stdout is the command's own output.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )

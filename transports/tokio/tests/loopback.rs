@@ -467,9 +467,11 @@ async fn a_slow_consumer_is_disconnected_and_resumes_losing_nothing() {
 }
 
 /// Starts `natter serve` on `data` as a child process; returns it with its
-/// WebSocket URL (read from its first line of output).
+/// WebSocket URL (read from its first line of output; the rest of its
+/// output is drained by a thread, so the child never writes to a closed
+/// pipe).
 fn natter_serve(data: &std::path::Path) -> (std::process::Child, String) {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
         .args([
             "serve",
@@ -485,9 +487,9 @@ fn natter_serve(data: &std::path::Path) -> (std::process::Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out.take(u64::MAX), &mut std::io::sink()));
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("ws://"))
@@ -529,9 +531,13 @@ async fn kill_9_under_load_loses_no_acknowledged_message() {
             }
         })
     };
-    while acked.lock().unwrap().len() < 300 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while acked.lock().unwrap().len() < 300 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("300 sends acknowledged in time");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let before: Vec<_> = acked.lock().unwrap().clone();
@@ -547,7 +553,7 @@ async fn kill_9_under_load_loses_no_acknowledged_message() {
     .await;
     let mut stored = std::collections::BTreeSet::new();
     let mut cursor = None;
-    loop {
+    for _ in 0..1000 {
         let page = bob
             .fetch_history(
                 Conversation::Single(user("alice")),
