@@ -80,10 +80,10 @@
 //!
 //! | what | bytes |
 //! |---|---|
-//! | an idle authenticated connection (with its online entry and timer) | 388 |
-//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,013 |
+//! | an idle authenticated connection (with its online entry, timer and delivery window) | 418 |
+//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,470 |
 //! | a stored one-to-one text message between existing users, both inbox entries and history included | 545 |
-//! | a group member, with its notices and the join tips every member keeps | 585 |
+//! | a group member, with its notices and the join tips every member keeps | 578 |
 //!
 //! Per message the server's work is the rules, one record, and one inbox
 //! entry per recipient; a group fan-out costs per member (one shared tip or
