@@ -65,35 +65,77 @@ fn client(c: &mut Criterion) {
     });
 }
 
-fn server(c: &mut Criterion) {
+/// A server with `users` online, one connection each (numbered from 1);
+/// the delivery window is unbounded, so every frame goes out as it would to
+/// clients that keep acking.
+fn online_server(users: &[String]) -> natter_core::server::Server {
     use natter_core::UserId;
-    use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
-    let config = ServerConfig::new(b"bench".to_vec()).with_rates(u32::MAX, u32::MAX);
+    use natter_core::server::{ConnectionId, Server, ServerConfig, token};
+    let config = ServerConfig::new(b"bench".to_vec())
+        .with_rates(u32::MAX, u32::MAX)
+        .with_delivery_window(u64::MAX);
     let mut server = Server::new(Arc::new(config));
-    for (conn, name) in [(1, "alice"), (2, "bob")] {
-        let user = UserId::new(name).expect("valid");
-        let tok = token::mint(b"bench", &user, Millis(u64::MAX / 4));
-        server.handle_connect(Millis(0), ConnectionId(conn));
+    for (i, name) in users.iter().enumerate() {
+        let conn = ConnectionId(i as u64 + 1);
+        let tok = token::mint(
+            b"bench",
+            &UserId::new(name.as_str()).expect("valid"),
+            Millis(u64::MAX / 4),
+        );
+        server.handle_connect(Millis(0), conn);
         let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
         server
-            .handle_bytes(Millis(0), ConnectionId(conn), hello.as_bytes())
+            .handle_bytes(Millis(0), conn, hello.as_bytes())
             .expect("valid");
     }
-    let drain = |s: &mut Server| {
-        while let Some(output) = s.poll_output() {
-            if let Output::Persist(batch) = &output {
-                s.persisted(batch.id());
-            }
-            let _ = black_box(output);
-        }
-    };
     drain(&mut server);
+    server
+}
+
+/// Drains the server as an in-memory adapter does.
+fn drain(s: &mut natter_core::server::Server) {
+    use natter_core::server::Output;
+    while let Some(output) = s.poll_output() {
+        if let Output::Persist(batch) = &output {
+            s.persisted(batch.id());
+        }
+        let _ = black_box(output);
+    }
+}
+
+fn server(c: &mut Criterion) {
+    use natter_core::server::ConnectionId;
+    let mut server = online_server(&["alice".to_owned(), "bob".to_owned()]);
     let mut n = 0u64;
     c.bench_function("server handle_bytes send (1:1, both online) + drain", |b| {
         b.iter(|| {
             n += 1;
             let send = format!(
                 r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"hello bob, how are you today?"}}}}"#
+            );
+            server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes()).expect("valid");
+            drain(&mut server);
+        })
+    });
+
+    // Group fan-out: one send to a group of 100 members, all online.
+    let members: Vec<String> = (0..100).map(|i| format!("m{i:03}")).collect();
+    let mut server = online_server(&members);
+    let invite: Vec<String> = members[1..].iter().map(|m| format!("\"{m}\"")).collect();
+    let create = format!(
+        r#"{{"type":"group_create","id":"g","name":"team","members":[{}]}}"#,
+        invite.join(",")
+    );
+    server
+        .handle_bytes(Millis(0), ConnectionId(1), create.as_bytes())
+        .expect("valid");
+    drain(&mut server);
+    let mut n = 0u64;
+    c.bench_function("server handle_bytes send (group of 100, all online) + drain", |b| {
+        b.iter(|| {
+            n += 1;
+            let send = format!(
+                r#"{{"type":"send","id":"r{n}","to":{{"chat":"group","id":"g1"}},"body":{{"type":"text","text":"hello team, how are you today?"}}}}"#
             );
             server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes()).expect("valid");
             drain(&mut server);

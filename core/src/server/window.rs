@@ -20,31 +20,38 @@ pub(crate) struct Window {
 impl Server {
     /// Sends the events the window allows on `conn`, in order.
     pub(crate) fn pump(&mut self, conn: ConnectionId) {
-        let width = self.config.delivery_window;
-        let Some(s) = self.conns.get(&conn).and_then(|c| c.session.as_ref()) else {
+        let Some((from, upto)) = self.due(conn) else {
             return;
         };
-        let (user, window) = (s.user.clone(), s.window);
-        let Some(u) = self.state.users.get(&user) else {
-            return;
-        };
-        let first = u
-            .inbox
-            .front()
-            .map_or(u.last_seq.0.saturating_add(1), |(s, _)| s.0);
-        let from = window.sent.0.saturating_add(1).max(first);
-        let upto = u.last_seq.0.min(window.acked.0.saturating_add(width));
-        if from > upto {
-            return;
-        }
         for seq in from..=upto {
-            if let Some(frame) = self.inbox_frame(&user, Seq(seq)) {
+            let frame = self
+                .conns
+                .get(&conn)
+                .and_then(|c| c.session.as_ref())
+                .and_then(|s| self.inbox_frame(&s.user, Seq(seq)));
+            if let Some(frame) = frame {
                 self.transmit(conn, frame);
             }
         }
         if let Some(s) = self.conns.get_mut(&conn).and_then(|c| c.session.as_mut()) {
             s.window.sent = Seq(upto);
         }
+    }
+
+    /// The inbox positions `conn` may be sent now, if any.
+    fn due(&self, conn: ConnectionId) -> Option<(u64, u64)> {
+        let s = self.conns.get(&conn)?.session.as_ref()?;
+        let u = self.state.users.get(&s.user)?;
+        let first = u
+            .inbox
+            .front()
+            .map_or(u.last_seq.0.saturating_add(1), |(s, _)| s.0);
+        let from = s.window.sent.0.saturating_add(1).max(first);
+        let upto = u
+            .last_seq
+            .0
+            .min(s.window.acked.0.saturating_add(self.config.delivery_window));
+        (from <= upto).then_some((from, upto))
     }
 
     /// `conn` acknowledged every event up to `seq`: more may flow.
