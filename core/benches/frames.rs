@@ -103,20 +103,32 @@ fn drain(s: &mut natter_core::server::Server) {
     }
 }
 
-fn server(c: &mut Criterion) {
+/// Benches connection 1 sending text messages to `to` (a conversation as
+/// JSON), each handled and drained.
+fn bench_sends(c: &mut Criterion, name: &str, server: &mut natter_core::server::Server, to: &str) {
     use natter_core::server::ConnectionId;
-    let mut server = online_server(&["alice".to_owned(), "bob".to_owned()]);
     let mut n = 0u64;
-    c.bench_function("server handle_bytes send (1:1, both online) + drain", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             n += 1;
             let send = format!(
-                r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"hello bob, how are you today?"}}}}"#
+                r#"{{"type":"send","id":"r{n}","to":{to},"body":{{"type":"text","text":"hello, how are you today?"}}}}"#
             );
             server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes()).expect("valid");
-            drain(&mut server);
+            drain(server);
         })
     });
+}
+
+fn server(c: &mut Criterion) {
+    use natter_core::server::ConnectionId;
+    let mut server = online_server(&["alice".to_owned(), "bob".to_owned()]);
+    bench_sends(
+        c,
+        "server handle_bytes send (1:1, both online) + drain",
+        &mut server,
+        r#"{"chat":"single","id":"bob"}"#,
+    );
 
     // Group fan-out: one send to a group of 100 members, all online.
     let members: Vec<String> = (0..100).map(|i| format!("m{i:03}")).collect();
@@ -130,17 +142,12 @@ fn server(c: &mut Criterion) {
         .handle_bytes(Millis(0), ConnectionId(1), create.as_bytes())
         .expect("valid");
     drain(&mut server);
-    let mut n = 0u64;
-    c.bench_function("server handle_bytes send (group of 100, all online) + drain", |b| {
-        b.iter(|| {
-            n += 1;
-            let send = format!(
-                r#"{{"type":"send","id":"r{n}","to":{{"chat":"group","id":"g1"}},"body":{{"type":"text","text":"hello team, how are you today?"}}}}"#
-            );
-            server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes()).expect("valid");
-            drain(&mut server);
-        })
-    });
+    bench_sends(
+        c,
+        "server handle_bytes send (group of 100, all online) + drain",
+        &mut server,
+        r#"{"chat":"group","id":"g1"}"#,
+    );
 }
 
 criterion_group!(benches, codec, client, server);
