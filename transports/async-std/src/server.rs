@@ -11,6 +11,7 @@ use futures::future::{AbortHandle, Abortable};
 use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
 use natter_driver::server::{Input, OUT_QUEUE, RecordLog, ServerTask, out_queue_bound};
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,15 +40,25 @@ impl ServerHandle {
     }
 }
 
-/// Tasks to stop at shutdown.
-type Tasks = Arc<Mutex<Vec<AbortHandle>>>;
+/// The tasks running now, by key (0 the server task, else the connection
+/// number), to stop at shutdown; a task removes itself when it ends.
+type Tasks = Arc<Mutex<BTreeMap<u64, AbortHandle>>>;
 
-fn abortable<F: Future<Output = ()>>(tasks: &Tasks, task: F) -> impl Future<Output = ()> + use<F> {
+fn abortable<F: Future<Output = ()>>(
+    tasks: &Tasks,
+    key: u64,
+    task: F,
+) -> impl Future<Output = ()> + use<F> {
     let (handle, registration) = AbortHandle::new_pair();
-    if let Ok(mut list) = tasks.lock() {
-        list.push(handle);
+    if let Ok(mut running) = tasks.lock() {
+        running.insert(key, handle);
     }
-    Abortable::new(task, registration).map(drop)
+    let tasks = Arc::clone(tasks);
+    Abortable::new(task, registration).map(move |_| {
+        if let Ok(mut running) = tasks.lock() {
+            running.remove(&key);
+        }
+    })
 }
 
 /// Serves on `listener`, driven by `runtime`, until shut down. With `data`,
@@ -72,7 +83,7 @@ pub async fn serve<R: AsyncRuntime>(
     let tasks: Tasks = Arc::default();
     let (inputs, rx) = natter_driver::server::input_queue();
     let task = ServerTask::new(server, log, Arc::new(runtime.clone()));
-    runtime.spawn(abortable(&tasks, task.run(rx)));
+    runtime.spawn(abortable(&tasks, 0, task.run(rx)));
     let (stop, mut stop_rx) = oneshot::channel();
     let (stopped_tx, stopped) = oneshot::channel();
     let accept_runtime = runtime.clone();
@@ -87,12 +98,14 @@ pub async fn serve<R: AsyncRuntime>(
             let conn = ConnectionId(next_conn.fetch_add(1, Ordering::Relaxed));
             let connection =
                 connection(accept_runtime.clone(), tcp, conn, inputs.clone(), out_queue);
-            accept_runtime.spawn(abortable(&tasks, connection));
+            accept_runtime.spawn(abortable(&tasks, conn.0, connection));
         }
         drop(listener);
-        if let Ok(list) = tasks.lock() {
-            list.iter().for_each(AbortHandle::abort);
-        }
+        let running: Vec<AbortHandle> = match tasks.lock() {
+            Ok(mut running) => std::mem::take(&mut *running).into_values().collect(),
+            Err(_) => Vec::new(),
+        };
+        running.iter().for_each(AbortHandle::abort);
         let _ = stopped_tx.send(());
     });
     Ok(ServerHandle {

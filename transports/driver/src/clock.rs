@@ -1,7 +1,7 @@
 //! The two clocks an adapter reads, from the standard library: monotonic
 //! milliseconds for timers, Unix milliseconds for timestamps.
 
-use natter_core::{Millis, Now};
+use natter_core::Millis;
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -17,9 +17,4 @@ pub fn monotonic_clock() -> Millis {
     static START: OnceLock<Instant> = OnceLock::new();
     let start = *START.get_or_init(Instant::now);
     Millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Both clocks now, for a server input.
-pub fn server_now() -> Now {
-    Now::new(monotonic_clock(), wall_clock())
 }

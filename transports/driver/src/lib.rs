@@ -21,7 +21,7 @@ mod handle;
 pub mod server;
 mod ws;
 
-pub use clock::{monotonic_clock, server_now, wall_clock};
+pub use clock::{monotonic_clock, wall_clock};
 pub use drive::{Connector, Reconnect, Runtime, Transport, start};
 pub use handle::{ClientHandle, DriverError, EventStream};
 pub use ws::WsTransport;

@@ -25,6 +25,6 @@ pub mod server;
 mod upload;
 
 pub use client::{Client, FileKind, FileSource, WsConnector, WsTransport};
-pub use runtime::{TokioRuntime, monotonic_clock, server_now, wall_clock};
+pub use runtime::{TokioRuntime, wall_clock};
 pub use server::{ServeConfig, ServerHandle, serve};
 pub use upload::upload;

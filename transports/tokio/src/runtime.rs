@@ -4,7 +4,8 @@
 use futures::future::{BoxFuture, FutureExt};
 use natter_core::Millis;
 use natter_driver::Runtime;
-pub use natter_driver::{monotonic_clock, server_now, wall_clock};
+use natter_driver::monotonic_clock;
+pub use natter_driver::wall_clock;
 
 /// [`Runtime`] on tokio, on the monotonic clock (the client core learns the
 /// server's wall clock from `welcome`).
