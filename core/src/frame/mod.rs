@@ -107,7 +107,7 @@ macro_rules! client_frames {
         /// [`ClientFrame`] variant: `Client::request::<requests::Recall>(..)`.
         pub mod requests {
             $($(
-                #[doc = concat!("The `", $wire, "` request, answered by [`", stringify!($answer), "`].")]
+                #[doc = concat!("The `", $wire, "` request, answered by [`", stringify!($answer), "`](super::", stringify!($answer), ").")]
                 #[derive(Clone, Copy, Debug)]
                 pub struct $variant;
 
