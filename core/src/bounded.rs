@@ -1,5 +1,6 @@
 //! A map that forgets its oldest entries beyond a capacity.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Insertion-ordered map with a fixed capacity: inserting a new key when
@@ -33,6 +34,16 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
         }
     }
 
+    /// Changes the capacity, forgetting the oldest entries beyond it.
+    pub(crate) fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(1);
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+    }
+
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
         self.map.get(k)
     }
@@ -59,6 +70,29 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
         self.order
             .iter()
             .filter_map(|k| self.map.get(k).map(|v| (k, v)))
+    }
+}
+
+/// Serialized as its entries, oldest first; the capacity is a setting, not
+/// state, and is set again after loading ([`BoundedMap::set_cap`]).
+impl<K: Ord + Clone + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for BoundedMap<K, V>
+where
+    K: Ord + Clone + Deserialize<'de>,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = Vec::<(K, V)>::deserialize(d)?;
+        let mut map = BoundedMap::new(entries.len());
+        for (k, v) in entries {
+            map.insert(k, v);
+        }
+        Ok(map)
     }
 }
 

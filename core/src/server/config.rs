@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub(crate) token_warning: Duration,
     pub(crate) push: bool,
     pub(crate) delivery_window: u64,
+    pub(crate) resident_messages: Option<usize>,
+    pub(crate) checkpoint_every: Option<u64>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -48,6 +50,8 @@ impl fmt::Debug for ServerConfig {
             .field("inbox_limit", &self.inbox_limit)
             .field("dedup_window", &self.dedup_window)
             .field("delivery_window", &self.delivery_window)
+            .field("resident_messages", &self.resident_messages)
+            .field("checkpoint_every", &self.checkpoint_every)
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +75,8 @@ impl ServerConfig {
             token_warning: Duration::from_secs(300),
             push: true,
             delivery_window: 256,
+            resident_messages: None,
+            checkpoint_every: None,
         }
     }
 
@@ -207,6 +213,39 @@ impl ServerConfig {
     /// Inbox events in flight per connection beyond its last acknowledgement.
     pub fn delivery_window(&self) -> u64 {
         self.delivery_window
+    }
+
+    /// Keep at most this many stored messages in memory, the newest; the
+    /// rest live in the adapter's message store, written from
+    /// [`Batch::messages`](super::Batch::messages) and read back through
+    /// [`Output::Load`](super::Output::Load) (PROTOCOL.md §16.2). `None`,
+    /// the default, keeps every message in memory and leaves batches
+    /// without message rows: for servers without a message store. At
+    /// least 1.
+    #[must_use]
+    pub fn with_resident_messages(mut self, messages: Option<usize>) -> Self {
+        self.resident_messages = messages.map(|n| n.max(1));
+        self
+    }
+
+    /// The most stored messages kept in memory (`None`: all of them).
+    pub fn resident_messages(&self) -> Option<usize> {
+        self.resident_messages
+    }
+
+    /// Emit an [`Output::Checkpoint`](super::Output::Checkpoint) once this
+    /// many records have been handed out since the last one, so that a
+    /// restart replays at most about this many records. `None`, the
+    /// default, never checkpoints. At least 1.
+    #[must_use]
+    pub fn with_checkpoint_every(mut self, records: Option<u64>) -> Self {
+        self.checkpoint_every = records.map(|n| n.max(1));
+        self
+    }
+
+    /// Records between checkpoints (`None`: no checkpoints).
+    pub fn checkpoint_every(&self) -> Option<u64> {
+        self.checkpoint_every
     }
 
     /// Offline push outputs on or off. Default on.

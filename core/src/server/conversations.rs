@@ -19,7 +19,7 @@ impl Server {
             .convs
             .iter()
             .filter(|(_, c)| c.last.is_some())
-            .filter_map(|(conv, c)| Some((c.last, self.state.conversation_info(user, conv)?)))
+            .filter_map(|(conv, c)| Some((c.last_mid(), self.state.conversation_info(user, conv)?)))
             .collect();
         convs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.conv.cmp(&b.1.conv)));
         convs.into_iter().map(|(_, info)| info).collect()

@@ -1,14 +1,17 @@
 //! History pages: a conversation's stored messages before or after a cursor,
-//! recalled ones as tombstones, fitted into one frame.
+//! recalled ones as tombstones, fitted into one frame. A page that reaches
+//! past the resident window waits for the older rows from the store.
 
 use super::state::HistoryKey;
-use super::{Fail, Server, fail};
+use super::store::Query;
+use super::{ConnectionId, Fail, Server, fail};
 use crate::error::ErrorCode;
-use crate::frame::ServerFrame;
 use crate::frame::client::{Direction, HistoryQuery};
 use crate::frame::server::HistoryPage;
+use crate::frame::{ClientFrame, ServerFrame};
 use crate::ids::{MessageId, UserId};
 use crate::message::Conversation;
+use std::collections::BTreeSet;
 
 /// Room for the page's own fields around its entries, in bytes.
 const PAGE_OVERHEAD: usize = 512;
@@ -31,6 +34,7 @@ impl Server {
 
     pub(crate) fn on_history(
         &mut self,
+        conn: ConnectionId,
         user: &UserId,
         q: HistoryQuery,
     ) -> Result<Option<ServerFrame>, Fail> {
@@ -45,31 +49,64 @@ impl Server {
             .and_then(|u| u.cuts.get(&q.conv))
             .copied();
         let floor = MessageId(cut.map_or(0, |c| c.0.saturating_add(1)));
-        let empty = Default::default();
-        let all = self
-            .state
-            .history
-            .get(&HistoryKey::of(user, &q.conv))
-            .unwrap_or(&empty);
-        let range: Box<dyn Iterator<Item = &MessageId>> = match (q.direction, q.cursor) {
-            (Direction::Before, Some(c)) => Box::new(all.range(floor..c).rev()),
-            (Direction::Before, None) => Box::new(all.range(floor..).rev()),
-            (Direction::After, Some(c)) => {
-                Box::new(all.range(MessageId(c.0.saturating_add(1)).max(floor)..))
+        // The page's ids lie in `lo..hi`.
+        let (lo, hi) = match (q.direction, q.cursor) {
+            (Direction::Before, Some(c)) => (floor, c),
+            (Direction::After, Some(c)) => (
+                MessageId(c.0.saturating_add(1)).max(floor),
+                MessageId(u64::MAX),
+            ),
+            (_, None) => (floor, MessageId(u64::MAX)),
+        };
+        let newest_first = q.direction == Direction::Before;
+        let limit = usize::from(q.limit);
+        let key = HistoryKey::of(user, &q.conv);
+        let mut ids: BTreeSet<MessageId> = match self.state.history.get(&key) {
+            Some(all) if lo < hi && newest_first => {
+                all.range(lo..hi).rev().take(limit + 1).copied().collect()
             }
-            (Direction::After, None) => Box::new(all.range(floor..)),
+            Some(all) if lo < hi => all.range(lo..hi).take(limit + 1).copied().collect(),
+            _ => BTreeSet::new(),
+        };
+        let evicted = self.state.evicted_upto;
+        let reaches_store = evicted.0 > 0 && lo <= evicted && lo < hi;
+        let filled = newest_first && ids.len() > limit;
+        if reaches_store && !filled && !self.reloaded {
+            let query = Query::History {
+                key: key.store_key(),
+                from: lo,
+                to: hi.min(MessageId(evicted.0.saturating_add(1))),
+                newest_first,
+                limit: limit + 1,
+            };
+            self.park_page(conn, ClientFrame::History(q), query);
+            return Ok(None);
+        }
+        ids.extend(
+            self.state
+                .faulted
+                .iter()
+                .filter(|(mid, s)| {
+                    (lo..hi).contains(*mid) && HistoryKey::of(&s.msg.from, &s.msg.to) == key
+                })
+                .map(|(mid, _)| *mid),
+        );
+        let ordered: Box<dyn Iterator<Item = &MessageId>> = if newest_first {
+            Box::new(ids.iter().rev())
+        } else {
+            Box::new(ids.iter())
         };
         let budget = self.config.max_frame.saturating_sub(PAGE_OVERHEAD);
         let mut used = 0;
         let mut entries = Vec::new();
         let mut more = false;
-        for mid in range {
-            let Some(stored) = self.state.messages.get(mid) else {
+        for mid in ordered {
+            let Some(stored) = self.state.message(*mid) else {
                 continue;
             };
             let entry = stored.entry();
             let size = serde_json::to_vec(&entry).map_or(usize::MAX, |v| v.len() + 1);
-            if entries.len() == usize::from(q.limit) || used + size > budget {
+            if entries.len() == limit || used + size > budget {
                 more = true;
                 break;
             }

@@ -22,6 +22,12 @@
 //!   - [`Output::Transmit`]: a frame for a connection.
 //!   - [`Output::Event`]: close a connection, or hand a push notification
 //!     to a push service.
+//!   - [`Output::Load`]: with a resident window
+//!     ([`ServerConfig::with_resident_messages`]), read stored messages that
+//!     left memory from the message store and answer with
+//!     [`Server::loaded`]; the input that needed them waits meanwhile.
+//!   - [`Output::Checkpoint`]: with [`ServerConfig::with_checkpoint_every`],
+//!     store this snapshot of the state; the records before it may go.
 //!
 //!   **Persist before answer is a property of the queue**: the frames and
 //!   events of the inputs handled since the previous `poll_output` are held
@@ -31,21 +37,26 @@
 //! * **Timers**: [`Server::poll_timeout`] is the next instant, on the
 //!   monotonic clock, at which [`Server::handle_timeout`] must be called;
 //!   calling it early is harmless.
-//! * **Recovery**: [`Server::restore`] applies the persisted records to a
-//!   fresh server; the result answers every later input as the original
-//!   would have (connections are not restored: clients reconnect and resume).
+//! * **Recovery**: [`Server::restore_from`] reads the newest checkpoint and
+//!   applies the records persisted after it ([`Server::restore`]: all the
+//!   records, no checkpoint); the result answers every later input as the
+//!   original would have (connections are not restored: clients reconnect
+//!   and resume).
 //!
-//! The run loop, with a `Vec` standing in for the durable log and a map of
-//! outgoing queues for the connections:
+//! The run loop, with a [`MemoryStore`] standing in for durable storage and
+//! a map of outgoing queues for the connections:
 //!
 //! ```
-//! use natter_core::server::{ConnectionId, Output, Record, Server, ServerConfig, ServerEvent};
+//! use natter_core::server::{ConnectionId, MemoryStore, Output, Server, ServerConfig, ServerEvent};
 //! use natter_core::{Millis, ServerFrame};
 //! use std::collections::BTreeMap;
 //! use std::sync::Arc;
 //!
-//! let mut server = Server::new(Arc::new(ServerConfig::new(b"secret".to_vec())));
-//! let mut log: Vec<Record> = Vec::new();
+//! let config = ServerConfig::new(b"secret".to_vec())
+//!     .with_resident_messages(Some(10_000))
+//!     .with_checkpoint_every(Some(100_000));
+//! let mut server = Server::new(Arc::new(config));
+//! let mut store = MemoryStore::new();
 //! let mut sockets: BTreeMap<ConnectionId, Vec<ServerFrame>> = BTreeMap::new();
 //!
 //! let conn = ConnectionId(1);
@@ -58,10 +69,14 @@
 //! while let Some(output) = server.poll_output() {
 //!     match output {
 //!         Output::Persist(batch) => {
-//!             let id = batch.id();
-//!             log.extend(batch.into_records()); // write and fsync here
-//!             server.persisted(id); // frames behind it may now leave
+//!             store.write(&batch); // write and fsync here
+//!             server.persisted(batch.id()); // frames behind it may now leave
 //!         }
+//!         Output::Load(load) => {
+//!             let rows = store.answer(load.query()); // after earlier writes
+//!             server.loaded(now, load.id(), rows);
+//!         }
+//!         Output::Checkpoint(checkpoint) => store.checkpoint(checkpoint),
 //!         Output::Transmit { conn, frame } => {
 //!             sockets.entry(conn).or_default().push(frame);
 //!         }
@@ -89,11 +104,13 @@
 //! entry per recipient; a group fan-out costs per member (one shared tip or
 //! message id each), and frames go only to members online now.
 
+mod checkpoint;
 mod config;
 mod conversations;
 mod group_state;
 mod groups;
 mod history;
+mod load;
 mod output;
 mod recall;
 mod receipts;
@@ -102,13 +119,16 @@ mod routing;
 mod rules;
 mod session;
 mod state;
+pub mod store;
 mod threads;
 pub mod token;
 mod window;
 
+pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, RestoreError};
 pub use config::{Rule, ServerConfig};
 pub use output::{Batch, BatchId, Output};
 pub use records::Record;
+pub use store::{Load, LoadId, MemoryStore, Query, StoredMessage};
 
 use crate::codec::Codec;
 use crate::error::{DecodeError, ErrorCode};
@@ -196,6 +216,15 @@ pub struct Server {
     timers: BTreeSet<(Millis, ConnectionId)>,
     rates: rules::Rates,
     outputs: Outputs,
+    /// Inputs waiting for a load, by its id.
+    parked: BTreeMap<LoadId, load::Parked>,
+    next_load: u64,
+    /// Records handed out since the last checkpoint.
+    since_checkpoint: u64,
+    /// A parked input is being handled again after its load.
+    reloaded: bool,
+    /// Rows changed while older loads wait.
+    overlay: load::Overlay,
 }
 
 /// A request's failure: code and reason.
@@ -216,6 +245,11 @@ impl Server {
             timers: BTreeSet::new(),
             rates: rules::Rates::default(),
             outputs: Outputs::default(),
+            parked: BTreeMap::new(),
+            next_load: 0,
+            since_checkpoint: 0,
+            reloaded: false,
+            overlay: BTreeMap::new(),
         }
     }
 
@@ -225,6 +259,7 @@ impl Server {
         for record in records {
             server.state.apply(&record);
         }
+        server.evict();
         server
     }
 
@@ -232,7 +267,13 @@ impl Server {
     /// event whose records are durable. `None` when nothing is left or
     /// everything left waits for [`Server::persisted`].
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.poll()
+        if let Some(batch) = self.outputs.seal() {
+            if let Some(checkpoint) = self.checkpoint_due(batch.records().len()) {
+                self.outputs.ready(Output::Checkpoint(Arc::new(checkpoint)));
+            }
+            return Some(Output::Persist(batch));
+        }
+        self.outputs.next()
     }
 
     /// Every record of batch `id` and of every batch before it is durable:
@@ -263,21 +304,36 @@ impl Server {
         self.state.users.get(user).map_or(Seq::ZERO, |u| u.last_seq)
     }
 
-    /// A stored message (a tombstone once recalled); `None` for unknown and
-    /// online-only messages, which are never stored.
+    /// A stored message held in memory (a tombstone once recalled); `None`
+    /// for unknown and online-only messages, which are never stored, and
+    /// for messages beyond the resident window.
     pub fn stored(&self, mid: crate::ids::MessageId) -> Option<crate::message::Entry> {
-        self.state.messages.get(&mid).map(state::Stored::entry)
+        self.state.message(mid).map(StoredMessage::entry)
+    }
+
+    /// The number of stored messages held in memory.
+    pub fn resident_messages(&self) -> usize {
+        self.state.messages.len()
     }
 
     /// Every event still in a user's inbox, oldest first, as the frames a
-    /// replay would send.
+    /// replay would send; messages beyond the resident window are left out
+    /// (see [`Server::inbox_with`]).
     pub fn inbox(&self, user: &UserId) -> Vec<ServerFrame> {
+        self.inbox_with(user, &MemoryStore::new())
+    }
+
+    /// Every event still in a user's inbox, as [`Server::inbox`], with the
+    /// messages beyond the resident window read from `store` (for tests and
+    /// simulations).
+    pub fn inbox_with(&self, user: &UserId, store: &MemoryStore) -> Vec<ServerFrame> {
         let Some(u) = self.state.users.get(user) else {
             return Vec::new();
         };
+        let lookup = |mid| self.state.message(mid).or_else(|| store.get(mid));
         u.inbox
             .iter()
-            .filter_map(|(seq, _)| self.inbox_frame(user, *seq))
+            .filter_map(|(seq, _)| self.inbox_frame_with(user, *seq, lookup))
             .collect()
     }
 
@@ -317,12 +373,12 @@ impl Server {
             .unwrap_or_default()
     }
 
-    /// The distinct readers who sent a group read ack for `mid`.
+    /// The distinct readers who sent a group read ack for `mid`, if the
+    /// message is held in memory.
     pub fn group_readers(&self, mid: crate::ids::MessageId) -> Vec<UserId> {
         self.state
-            .reads
-            .get(&mid)
-            .map(|r| r.iter().map(|r| r.user.clone()).collect())
+            .message(mid)
+            .map(|s| s.readers.iter().map(|r| r.user.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -494,11 +550,26 @@ impl Server {
     /// appended to the connected devices of their users.
     fn commit(&mut self, record: Record) -> Appended {
         let appended = self.state.apply(&record);
+        if self.config.resident_messages.is_some()
+            && let Some(row) = record.message().and_then(|mid| self.state.message(mid))
+        {
+            let row = row.clone();
+            self.overlay(&row);
+            self.outputs.message(row);
+        }
         self.outputs.record(record);
         for (user, _) in &appended {
             self.deliver(user);
         }
+        self.evict();
         appended
+    }
+
+    /// Drops the messages beyond the resident window from memory.
+    fn evict(&mut self) {
+        if let Some(resident) = self.config.resident_messages {
+            self.state.evict(resident);
+        }
     }
 
     /// New inbox events of `user` go to the user's ready connections, each
@@ -546,6 +617,9 @@ impl Server {
             self.transmit(conn, answer_frame(id, answer));
             return;
         }
+        if self.park_request(conn, &frame) {
+            return;
+        }
         let result = self.dispatch(now, conn, user, &id, frame);
         match result {
             Ok(Some(frame)) => self.transmit(conn, frame),
@@ -590,7 +664,7 @@ impl Server {
             C::ThreadJoin(t) => self.on_thread_membership(user, id, t.thread, true),
             C::ThreadLeave(t) => self.on_thread_membership(user, id, t.thread, false),
             C::ThreadDestroy(t) => self.on_thread_destroy(now, user, id, t.thread),
-            C::History(q) => self.on_history(user, q),
+            C::History(q) => self.on_history(conn, user, q),
             C::ConvList(q) => self.on_conv_list(user, q),
             C::ConvProfile(q) => self.on_conv_profile(user, q),
             C::ConvDelete(d) => self.on_conv_delete(user, id, d),

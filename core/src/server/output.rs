@@ -10,9 +10,12 @@
 //! overtake each other. No frame can be reached through the API before the
 //! records of its input are durable.
 
+use super::checkpoint::Checkpoint;
+use super::store::{Load, StoredMessage};
 use super::{ConnectionId, Record, ServerEvent};
 use crate::frame::ServerFrame;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Names a [`Batch`]; batches are numbered from 1 in the order they are
 /// handed out. Only the server mints them.
@@ -26,11 +29,13 @@ impl BatchId {
     }
 }
 
-/// Records to persist, in order, before the frames behind them may leave.
+/// Records to persist, in order, before the frames behind them may leave,
+/// and with a resident window the message rows they stored or changed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     id: BatchId,
     records: Vec<Record>,
+    messages: Vec<StoredMessage>,
 }
 
 impl Batch {
@@ -49,6 +54,14 @@ impl Batch {
     /// The records, taken out of the batch.
     pub fn into_records(self) -> Vec<Record> {
         self.records
+    }
+
+    /// The message rows to upsert into the message store, by id, in order
+    /// (a row may come twice: the later one wins). Empty unless the server
+    /// runs with a resident window
+    /// ([`ServerConfig::with_resident_messages`](super::ServerConfig::with_resident_messages)).
+    pub fn messages(&self) -> &[StoredMessage] {
+        &self.messages
     }
 }
 
@@ -71,6 +84,15 @@ pub enum Output {
     },
     /// Act on this event (its records are durable).
     Event(ServerEvent),
+    /// Read these stored messages and answer with
+    /// [`Server::loaded`](super::Server::loaded), after writing every batch
+    /// handed out before this load.
+    Load(Load),
+    /// Write this checkpoint durably, after every batch handed out before
+    /// it: it covers all their records, which the store may then drop.
+    /// A restart restores from the newest checkpoint and the records
+    /// written after it ([`Server::restore_from`](super::Server::restore_from)).
+    Checkpoint(Arc<Checkpoint>),
 }
 
 /// The queue behind [`Output`]: records of the open epoch, its staged frames
@@ -80,12 +102,19 @@ pub enum Output {
 pub(crate) struct Outputs {
     /// Records of the open epoch.
     records: Vec<Record>,
+    /// Message rows of the open epoch.
+    messages: Vec<StoredMessage>,
+    /// Loads and checkpoints, which wait for nothing but the batches
+    /// before them.
+    ready: VecDeque<Output>,
     /// Frames and events of the open epoch.
     staged: VecDeque<Output>,
     /// Frames and events of sealed epochs, each with the batch it waits for.
     held: VecDeque<(u64, Output)>,
     /// The newest batch handed out.
     sealed: u64,
+    /// Epochs sealed so far, with or without records (every poll seals).
+    epochs: u64,
     /// Every batch up to this one is durable.
     durable: u64,
 }
@@ -94,6 +123,24 @@ impl Outputs {
     /// Adds a record to the open epoch.
     pub(crate) fn record(&mut self, record: Record) {
         self.records.push(record);
+    }
+
+    /// The open epoch's number. A load asked for in an epoch leaves after
+    /// that epoch's batch, so its answer holds every change of that epoch
+    /// and the ones before, and none after.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epochs + 1
+    }
+
+    /// Adds a message row to the open epoch.
+    pub(crate) fn message(&mut self, row: StoredMessage) {
+        self.messages.push(row);
+    }
+
+    /// Queues a load or a checkpoint behind the batches sealed so far (and
+    /// the open epoch's, sealed before it leaves).
+    pub(crate) fn ready(&mut self, output: Output) {
+        self.ready.push_back(output);
     }
 
     /// Adds a frame to the open epoch.
@@ -106,12 +153,12 @@ impl Outputs {
         self.staged.push_back(Output::Event(event));
     }
 
-    /// The next output: the open epoch's batch first, then whatever held
-    /// output its batch allows.
-    pub(crate) fn poll(&mut self) -> Option<Output> {
-        let batch = self.seal();
-        if batch.is_some() {
-            return batch.map(Output::Persist);
+    /// The next output after the open epoch is sealed: loads and
+    /// checkpoints first, then whatever held output the durable batches
+    /// allow.
+    pub(crate) fn next(&mut self) -> Option<Output> {
+        if let Some(out) = self.ready.pop_front() {
+            return Some(out);
         }
         match self.held.front() {
             Some((need, _)) if *need <= self.durable => self.held.pop_front().map(|(_, o)| o),
@@ -125,8 +172,9 @@ impl Outputs {
     }
 
     /// Closes the open epoch: its frames wait for its batch (or, without
-    /// records, for the newest batch before it).
-    fn seal(&mut self) -> Option<Batch> {
+    /// records, for the newest batch before it), which it returns.
+    pub(crate) fn seal(&mut self) -> Option<Batch> {
+        self.epochs += 1;
         let batch = if self.records.is_empty() {
             None
         } else {
@@ -134,6 +182,7 @@ impl Outputs {
             Some(Batch {
                 id: BatchId(self.sealed),
                 records: std::mem::take(&mut self.records),
+                messages: std::mem::take(&mut self.messages),
             })
         };
         let need = self.sealed;

@@ -2,7 +2,7 @@
 //! any time; notices to everyone who got the message; tombstones in history;
 //! a thread update for a thread message.
 
-use super::records::{Answer, Record};
+use super::records::{Answer, RecallRecord, Record};
 use super::{Fail, Server, fail};
 use crate::error::ErrorCode;
 use crate::frame::ServerFrame;
@@ -31,7 +31,7 @@ impl Server {
         if !self.config.recall_enabled {
             return fail(ErrorCode::RECALL_NOT_ENABLED, "recall is not enabled");
         }
-        let Some(stored) = self.state.messages.get(&mid) else {
+        let Some(stored) = self.state.message(mid) else {
             return fail(ErrorCode::NOT_FOUND, format!("no message {mid}"));
         };
         let msg = stored.msg.clone();
@@ -52,11 +52,13 @@ impl Server {
             }
         }
         if !already {
-            self.commit(Record::Recalled {
+            self.commit(Record::Recalled(RecallRecord {
                 mid,
+                from: msg.from.clone(),
+                to: msg.to.clone(),
                 by: user.clone(),
                 ts: now,
-            });
+            }));
             if let Conversation::Room(g) = &msg.to {
                 let notice = ServerFrame::Recalled(Recalled {
                     seq: None,

@@ -16,7 +16,7 @@ const MAX_READERS: usize = 100;
 
 impl Server {
     fn received_by(&self, mid: MessageId, user: &UserId) -> Result<crate::message::Message, Fail> {
-        let Some(stored) = self.state.messages.get(&mid) else {
+        let Some(stored) = self.state.message(mid) else {
             return fail(ErrorCode::NOT_FOUND, format!("no message {mid}"));
         };
         let msg = &stored.msg;
@@ -38,12 +38,13 @@ impl Server {
         kind: ReceiptKind,
         mid: MessageId,
     ) -> Result<Option<ServerFrame>, Fail> {
-        self.received_by(mid, user)?;
+        let msg = self.received_by(mid, user)?;
         self.commit(Record::Receipt {
             kind,
             mid,
             by: user.clone(),
             ts: now,
+            sender: msg.from,
         });
         self.answered(user, id, Answer::Ok { pending: false })
     }
@@ -66,7 +67,7 @@ impl Server {
                 .users
                 .get(user)
                 .and_then(|u| u.convs.get(&conv))
-                .and_then(|c| c.last),
+                .and_then(|c| c.last_mid()),
         };
         self.commit(Record::ConvRead {
             user: user.clone(),
@@ -85,9 +86,11 @@ impl Server {
         mid: MessageId,
         content: Option<String>,
     ) -> Result<Option<ServerFrame>, Fail> {
-        let Some(msg) = self.state.messages.get(&mid).map(|s| s.msg.clone()) else {
+        let Some(stored) = self.state.message(mid) else {
             return fail(ErrorCode::NOT_FOUND, format!("no message {mid}"));
         };
+        let msg = stored.msg.clone();
+        let readers = stored.readers.len();
         if !msg.group_ack {
             return fail(
                 ErrorCode::BAD_REQUEST,
@@ -100,18 +103,18 @@ impl Server {
         let counted = msg.from == *user
             || self
                 .state
-                .reads
-                .get(&mid)
-                .is_some_and(|r| r.iter().any(|r| &r.user == user));
+                .message(mid)
+                .is_some_and(|s| s.readers.iter().any(|r| &r.user == user));
         if !counted {
+            let count = u32::try_from(readers.saturating_add(1)).unwrap_or(u32::MAX);
             self.commit(Record::GroupRead {
                 mid,
                 reader: user.clone(),
                 content: content.clone(),
                 ts: now,
+                sender: msg.from.clone(),
+                count,
             });
-            let count =
-                u32::try_from(self.state.reads.get(&mid).map_or(0, Vec::len)).unwrap_or(u32::MAX);
             let live = ServerFrame::GroupRead(GroupReadNotice {
                 seq: None,
                 mid,
@@ -130,9 +133,10 @@ impl Server {
         id: &RequestId,
         mid: MessageId,
     ) -> Result<Option<ServerFrame>, Fail> {
-        let Some(msg) = self.state.messages.get(&mid).map(|s| &s.msg) else {
+        let Some(stored) = self.state.message(mid) else {
             return fail(ErrorCode::NOT_FOUND, format!("no message {mid}"));
         };
+        let msg = &stored.msg;
         if !msg.group_ack {
             return fail(
                 ErrorCode::BAD_REQUEST,
@@ -142,7 +146,7 @@ impl Server {
         if !self.state.recipients(msg).contains(user) {
             return fail(ErrorCode::NOT_MEMBER, "you are not a member of the group");
         }
-        let readers = self.state.reads.get(&mid).cloned().unwrap_or_default();
+        let readers = stored.readers.clone();
         let count = u32::try_from(readers.len()).unwrap_or(u32::MAX);
         let readers = readers.into_iter().take(MAX_READERS).collect();
         Ok(Some(ServerFrame::ReadBy(ReadBy {

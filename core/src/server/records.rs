@@ -61,14 +61,7 @@ pub enum Record {
         msg: Box<Message>,
     },
     /// A message was recalled.
-    Recalled {
-        /// The message.
-        mid: MessageId,
-        /// Who recalled it.
-        by: UserId,
-        /// When.
-        ts: Millis,
-    },
+    Recalled(RecallRecord),
     /// A delivered or read receipt, for the message's sender.
     Receipt {
         /// Which receipt.
@@ -79,6 +72,8 @@ pub enum Record {
         by: UserId,
         /// When.
         ts: Millis,
+        /// The message's sender, who is told.
+        sender: UserId,
     },
     /// A user read a conversation up to `upto`.
     ConvRead {
@@ -110,6 +105,10 @@ pub enum Record {
         content: Option<String>,
         /// When.
         ts: Millis,
+        /// The message's sender, whose read summary changes.
+        sender: UserId,
+        /// The message's distinct readers, this one included.
+        count: u32,
     },
     /// A read summary was sent to the user; the pending one is cleared.
     SummarySent {
@@ -136,6 +135,45 @@ pub enum Record {
         /// The notice (its `seq` is assigned on apply).
         notice: SystemNotice,
     },
+}
+
+impl Record {
+    /// The stored message this record creates or changes, whose row the
+    /// message store must then hold as it is after the record.
+    pub fn message(&self) -> Option<MessageId> {
+        match self {
+            Record::Stored { msg } => Some(msg.mid),
+            Record::Recalled(r) => Some(r.mid),
+            Record::GroupRead { mid, .. } => Some(*mid),
+            Record::Answered { .. }
+            | Record::Receipt { .. }
+            | Record::ConvRead { .. }
+            | Record::ConvDeleted { .. }
+            | Record::SummarySent { .. }
+            | Record::Group(_)
+            | Record::Thread(_)
+            | Record::Block { .. }
+            | Record::Notice { .. } => None,
+        }
+    }
+}
+
+/// A recall, with the message's sender and conversation, so that it applies
+/// without the message at hand (a restore replays it after the message left
+/// memory).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RecallRecord {
+    /// The message.
+    pub mid: MessageId,
+    /// The message's sender.
+    pub from: UserId,
+    /// The message's conversation, as sent.
+    pub to: Conversation,
+    /// Who recalled it.
+    pub by: UserId,
+    /// When.
+    pub ts: Millis,
 }
 
 /// A group or room change.

@@ -3,6 +3,7 @@
 
 use super::records::{Answer, Record};
 use super::state::InboxEvent;
+use super::store::StoredMessage;
 use super::token::{self, TokenError};
 use super::window::Window;
 use super::{CloseReason, ConnectionId, Fail, Server, ServerEvent};
@@ -14,7 +15,7 @@ use crate::frame::server::{
     ConvDeleted, ConvReadNotice, Delivery, ReadCount, ReadSummary, Recalled, ReceiptNotice, Refuse,
     ThreadNotice, Welcome,
 };
-use crate::ids::{RequestId, Seq, UserId};
+use crate::ids::{MessageId, RequestId, Seq, UserId};
 use crate::time::{Millis, Now};
 use std::time::Duration;
 
@@ -85,6 +86,7 @@ impl Server {
                 window: Window {
                     sent: hello.last_seq,
                     acked: hello.last_seq,
+                    loading: false,
                 },
             });
         }
@@ -126,12 +128,8 @@ impl Server {
             return;
         };
         let items = pending
-            .iter()
-            .map(|mid| ReadCount {
-                mid: *mid,
-                count: u32::try_from(self.state.reads.get(mid).map_or(0, Vec::len))
-                    .unwrap_or(u32::MAX),
-            })
+            .into_iter()
+            .map(|(mid, count)| ReadCount { mid, count })
             .collect();
         self.transmit(conn, ServerFrame::ReadSummary(ReadSummary { items }));
         self.commit(Record::SummarySent { user: user.clone() });
@@ -139,6 +137,16 @@ impl Server {
 
     /// The frame of one inbox event.
     pub(crate) fn inbox_frame(&self, user: &UserId, seq: Seq) -> Option<ServerFrame> {
+        self.inbox_frame_with(user, seq, |mid| self.state.message(mid))
+    }
+
+    /// The frame of one inbox event, with the messages `lookup` finds.
+    pub(crate) fn inbox_frame_with<'a>(
+        &'a self,
+        user: &UserId,
+        seq: Seq,
+        lookup: impl Fn(MessageId) -> Option<&'a StoredMessage>,
+    ) -> Option<ServerFrame> {
         let u = self.state.users.get(user)?;
         let first = u.inbox.front()?.0;
         let (_, event) = u
@@ -148,19 +156,22 @@ impl Server {
         Some(match event {
             InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {
                 seq,
-                msg: self.state.messages.get(mid)?.msg.clone(),
+                msg: lookup(*mid)?.msg.clone(),
             }),
-            InboxEvent::Recalled { mid, by, ts } => {
-                let m = &self.state.messages.get(mid)?.msg;
-                ServerFrame::Recalled(Recalled {
-                    seq,
-                    mid: *mid,
-                    from: m.from.clone(),
-                    to: m.to.clone(),
-                    by: by.clone(),
-                    ts: *ts,
-                })
-            }
+            InboxEvent::Recalled {
+                mid,
+                from,
+                to,
+                by,
+                ts,
+            } => ServerFrame::Recalled(Recalled {
+                seq,
+                mid: *mid,
+                from: from.clone(),
+                to: to.clone(),
+                by: by.clone(),
+                ts: *ts,
+            }),
             InboxEvent::Receipt { kind, mid, by, ts } => ServerFrame::Receipt(ReceiptNotice {
                 seq,
                 kind: *kind,

@@ -5,7 +5,8 @@
 //! server can send them to connected devices. Nothing here depends on who is
 //! online: that is volatile and lives in the server facade.
 
-use super::records::{Answer, Record, ThreadRecord};
+use super::records::{Answer, RecallRecord, Record, ThreadRecord};
+use super::store::{Recall, StoredMessage};
 use crate::bounded::BoundedMap;
 use crate::frame::client::ReceiptKind;
 use crate::frame::group::{GroupKind, GroupTip, SystemNotice};
@@ -13,12 +14,13 @@ use crate::frame::server::{ConvReadNotice, ConversationInfo, Reader, ThreadInfo,
 use crate::ids::{GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
 use crate::message::{Conversation, Entry, Message, Tombstone};
 use crate::time::Millis;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// Where a conversation's history is kept: one-to-one conversations by the
 /// ordered pair of users, the others by their own id.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) enum HistoryKey {
     Pair(UserId, UserId),
     Shared(Conversation),
@@ -32,37 +34,29 @@ impl HistoryKey {
             other => HistoryKey::Shared(other.clone()),
         }
     }
-}
 
-/// A stored message and its recall, if any.
-#[derive(Clone, Debug)]
-pub(crate) struct Stored {
-    pub(crate) msg: Message,
-    pub(crate) recalled: Option<(UserId, Millis)>,
-}
-
-impl Stored {
-    pub(crate) fn entry(&self) -> Entry {
-        match &self.recalled {
-            None => Entry::Message(self.msg.clone()),
-            Some((by, at)) => Entry::Tombstone(Tombstone {
-                mid: self.msg.mid,
-                from: self.msg.from.clone(),
-                to: self.msg.to.clone(),
-                ts: self.msg.ts,
-                recalled_by: by.clone(),
-                recalled_at: *at,
-            }),
+    /// The key as a message store indexes it: `u/A/B` for a one-to-one
+    /// pair, `g/`, `r/` or `t/` and the id for the others (ids never hold
+    /// a `/`).
+    pub(crate) fn store_key(&self) -> String {
+        match self {
+            HistoryKey::Pair(a, b) => format!("u/{a}/{b}"),
+            HistoryKey::Shared(Conversation::Single(u)) => format!("u/{u}/{u}"),
+            HistoryKey::Shared(Conversation::Group(g)) => format!("g/{g}"),
+            HistoryKey::Shared(Conversation::Room(g)) => format!("r/{g}"),
+            HistoryKey::Shared(Conversation::Thread(t)) => format!("t/{t}"),
         }
     }
 }
 
 /// An inbox event, turned into a frame when sent.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) enum InboxEvent {
     Msg(MessageId),
     Recalled {
         mid: MessageId,
+        from: UserId,
+        to: Conversation,
         by: UserId,
         ts: Millis,
     },
@@ -88,25 +82,36 @@ pub(crate) enum InboxEvent {
 }
 
 /// A user's conversation as the server counts it (PROTOCOL.md §15 R12).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct UserConv {
     pub(crate) unread: BTreeSet<MessageId>,
-    pub(crate) last: Option<MessageId>,
+    /// The newest message, as it is now (a tombstone once recalled).
+    pub(crate) last: Option<Arc<Entry>>,
     pub(crate) read_upto: Option<MessageId>,
     pub(crate) peer_read: Option<Millis>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct UserState {
     pub(crate) inbox: VecDeque<(Seq, InboxEvent)>,
     pub(crate) last_seq: Seq,
+    #[serde(with = "pairs")]
     pub(crate) convs: BTreeMap<Conversation, UserConv>,
     /// History deleted up to (and including) this message, per conversation.
+    #[serde(with = "pairs")]
     pub(crate) cuts: BTreeMap<Conversation, MessageId>,
     pub(crate) answered: BoundedMap<RequestId, Answer>,
     pub(crate) blocked: BTreeSet<UserId>,
-    /// `group_ack` messages whose counts changed since the last summary.
-    pub(crate) summary: BTreeSet<MessageId>,
+    /// `group_ack` messages whose counts changed since the last summary,
+    /// with their counts now.
+    pub(crate) summary: BTreeMap<MessageId, u32>,
+}
+
+impl UserConv {
+    /// The id of the newest message.
+    pub(crate) fn last_mid(&self) -> Option<MessageId> {
+        self.last.as_ref().map(|e| e.mid())
+    }
 }
 
 impl UserState {
@@ -118,7 +123,7 @@ impl UserState {
             cuts: BTreeMap::new(),
             answered: BoundedMap::new(dedup),
             blocked: BTreeSet::new(),
-            summary: BTreeSet::new(),
+            summary: BTreeMap::new(),
         }
     }
 
@@ -129,14 +134,14 @@ impl UserState {
 }
 
 /// A member's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) enum Role {
     Member,
     Admin,
     Owner,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Group {
     pub(crate) kind: GroupKind,
     pub(crate) name: String,
@@ -167,29 +172,45 @@ impl Group {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Thread {
     pub(crate) info: ThreadInfo,
-    pub(crate) last: Option<MessageId>,
+    /// The newest message, as it is now (a tombstone once recalled).
+    pub(crate) last: Option<Arc<Entry>>,
     pub(crate) members: BTreeSet<UserId>,
 }
 
-/// Everything that survives a restart.
-#[derive(Debug)]
+/// Everything that survives a restart (what a checkpoint holds).
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct State {
     pub(crate) next_mid: u64,
     pub(crate) next_group: u64,
     pub(crate) next_thread: u64,
-    pub(crate) messages: BTreeMap<MessageId, Stored>,
+    /// The stored messages held in memory: all of them, or with a resident
+    /// window the newest ones.
+    pub(crate) messages: BTreeMap<MessageId, StoredMessage>,
+    /// Every stored message up to this id may have left memory; the ones
+    /// after it are all in `messages`.
+    pub(crate) evicted_upto: MessageId,
+    /// The history index of `messages` (rebuilt on restore).
+    #[serde(skip)]
     pub(crate) history: BTreeMap<HistoryKey, BTreeSet<MessageId>>,
+    /// Messages brought back from the store for the input being handled.
+    #[serde(skip)]
+    pub(crate) faulted: BTreeMap<MessageId, StoredMessage>,
+    /// Messages the store was asked for, for this input, and does not hold.
+    #[serde(skip)]
+    pub(crate) absent: BTreeSet<MessageId>,
     pub(crate) users: BTreeMap<UserId, UserState>,
     pub(crate) groups: BTreeMap<GroupId, Group>,
     pub(crate) threads: BTreeMap<ThreadId, Thread>,
     pub(crate) thread_roots: BTreeMap<MessageId, ThreadId>,
-    pub(crate) reads: BTreeMap<MessageId, Vec<Reader>>,
     /// Everyone who ever received a message of a conversation.
+    #[serde(with = "pairs")]
     listers: BTreeMap<HistoryKey, BTreeSet<UserId>>,
+    #[serde(skip)]
     inbox_limit: usize,
+    #[serde(skip)]
     dedup: usize,
 }
 
@@ -203,15 +224,71 @@ impl State {
             next_group: 1,
             next_thread: 1,
             messages: BTreeMap::new(),
+            evicted_upto: MessageId(0),
             history: BTreeMap::new(),
+            faulted: BTreeMap::new(),
+            absent: BTreeSet::new(),
             users: BTreeMap::new(),
             groups: BTreeMap::new(),
             threads: BTreeMap::new(),
             thread_roots: BTreeMap::new(),
-            reads: BTreeMap::new(),
             listers: BTreeMap::new(),
             inbox_limit: inbox_limit.max(1),
             dedup,
+        }
+    }
+
+    /// Restores the settings a checkpoint does not hold, and the history
+    /// index of the resident messages.
+    pub(crate) fn reopen(&mut self, inbox_limit: usize, dedup: usize) {
+        self.inbox_limit = inbox_limit.max(1);
+        self.dedup = dedup;
+        for u in self.users.values_mut() {
+            u.answered.set_cap(dedup);
+        }
+        for (mid, stored) in &self.messages {
+            self.history
+                .entry(HistoryKey::of(&stored.msg.from, &stored.msg.to))
+                .or_default()
+                .insert(*mid);
+        }
+    }
+
+    /// A stored message, in memory or brought back for this input.
+    pub(crate) fn message(&self, mid: MessageId) -> Option<&StoredMessage> {
+        self.messages.get(&mid).or_else(|| self.faulted.get(&mid))
+    }
+
+    pub(crate) fn message_mut(&mut self, mid: MessageId) -> Option<&mut StoredMessage> {
+        match self.messages.get_mut(&mid) {
+            Some(m) => Some(m),
+            None => self.faulted.get_mut(&mid),
+        }
+    }
+
+    /// Whether `mid` may name a stored message that is not in memory: the
+    /// store must be asked.
+    pub(crate) fn must_load(&self, mid: MessageId) -> bool {
+        mid.0 > 0
+            && mid <= self.evicted_upto
+            && self.message(mid).is_none()
+            && !self.absent.contains(&mid)
+    }
+
+    /// Drops the oldest messages beyond `resident` from memory.
+    pub(crate) fn evict(&mut self, resident: usize) {
+        while self.messages.len() > resident {
+            let Some((mid, stored)) = self.messages.pop_first() else {
+                return;
+            };
+            self.evicted_upto = self.evicted_upto.max(mid);
+            let key = HistoryKey::of(&stored.msg.from, &stored.msg.to);
+            if let Some(set) = self.history.get_mut(&key) {
+                set.remove(&mid);
+                if set.is_empty() {
+                    self.history.remove(&key);
+                }
+            }
         }
     }
 
@@ -237,9 +314,14 @@ impl State {
 
     /// The users whose inboxes a message goes to (its sender included).
     pub(crate) fn recipients(&self, msg: &Message) -> Vec<UserId> {
-        match &msg.to {
-            Conversation::Single(to) if *to == msg.from => vec![msg.from.clone()],
-            Conversation::Single(to) => vec![msg.from.clone(), to.clone()],
+        self.recipients_of(&msg.from, &msg.to)
+    }
+
+    /// The users whose inboxes a message from `from` to `to` goes to.
+    pub(crate) fn recipients_of(&self, from: &UserId, to: &Conversation) -> Vec<UserId> {
+        match to {
+            Conversation::Single(to) if to == from => vec![from.clone()],
+            Conversation::Single(to) => vec![from.clone(), to.clone()],
             Conversation::Group(g) => self
                 .groups
                 .get(g)
@@ -258,10 +340,7 @@ impl State {
     pub(crate) fn thread_info(&self, thread: &ThreadId) -> Option<ThreadInfo> {
         let t = self.threads.get(thread)?;
         let mut info = t.info.clone();
-        info.last = t
-            .last
-            .and_then(|mid| self.messages.get(&mid))
-            .map(Stored::entry);
+        info.last = t.last.as_deref().cloned();
         Some(info)
     }
 
@@ -311,10 +390,7 @@ impl State {
         Some(ConversationInfo {
             conv: conv.clone(),
             unread: u32::try_from(c.unread.len()).unwrap_or(u32::MAX),
-            last: c
-                .last
-                .and_then(|mid| self.messages.get(&mid))
-                .map(Stored::entry),
+            last: c.last.as_deref().cloned(),
             name,
             peer_read: c.peer_read,
         })
@@ -333,17 +409,21 @@ impl State {
                     .insert(req.clone(), answer.clone());
             }
             Record::Stored { msg } => self.apply_stored(msg, &mut out),
-            Record::Recalled { mid, by, ts } => self.apply_recalled(*mid, by, *ts, &mut out),
-            Record::Receipt { kind, mid, by, ts } => {
-                if let Some(from) = self.messages.get(mid).map(|s| s.msg.from.clone()) {
-                    let event = InboxEvent::Receipt {
-                        kind: *kind,
-                        mid: *mid,
-                        by: by.clone(),
-                        ts: *ts,
-                    };
-                    self.push(&from, event, &mut out);
-                }
+            Record::Recalled(r) => self.apply_recalled(r, &mut out),
+            Record::Receipt {
+                kind,
+                mid,
+                by,
+                ts,
+                sender,
+            } => {
+                let event = InboxEvent::Receipt {
+                    kind: *kind,
+                    mid: *mid,
+                    by: by.clone(),
+                    ts: *ts,
+                };
+                self.push(sender, event, &mut out);
             }
             Record::ConvRead {
                 user,
@@ -358,7 +438,7 @@ impl State {
             } => {
                 let u = self.user_mut(user);
                 if let Some(c) = u.convs.remove(conv)
-                    && let (true, Some(last)) = (*history, c.last)
+                    && let (true, Some(last)) = (*history, c.last_mid())
                 {
                     u.cuts.insert(conv.clone(), last);
                 }
@@ -373,18 +453,19 @@ impl State {
                 reader,
                 content,
                 ts,
+                sender,
+                count,
             } => {
-                let readers = self.reads.entry(*mid).or_default();
-                if !readers.iter().any(|r| &r.user == reader) {
-                    readers.push(Reader {
+                if let Some(stored) = self.message_mut(*mid)
+                    && !stored.readers.iter().any(|r| &r.user == reader)
+                {
+                    stored.readers.push(Reader {
                         user: reader.clone(),
                         ts: *ts,
                         content: content.clone(),
                     });
                 }
-                if let Some(from) = self.messages.get(mid).map(|s| s.msg.from.clone()) {
-                    self.user_mut(&from).summary.insert(*mid);
-                }
+                self.user_mut(sender).summary.insert(*mid, *count);
             }
             Record::SummarySent { user } => self.user_mut(user).summary.clear(),
             Record::Group(g) => self.apply_group(g, &mut out),
@@ -406,13 +487,9 @@ impl State {
 
     fn apply_stored(&mut self, msg: &Message, out: &mut Appended) {
         self.next_mid = self.next_mid.max(msg.mid.0.saturating_add(1));
-        self.messages.insert(
-            msg.mid,
-            Stored {
-                msg: msg.clone(),
-                recalled: None,
-            },
-        );
+        self.messages
+            .insert(msg.mid, StoredMessage::new(msg.clone()));
+        let last = Arc::new(Entry::Message(msg.clone()));
         self.history
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()
@@ -425,7 +502,9 @@ impl State {
         for user in recipients {
             let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
             let c = self.user_mut(&user).convs.entry(conv).or_default();
-            c.last = c.last.max(Some(msg.mid));
+            if c.last_mid() < Some(msg.mid) {
+                c.last = Some(Arc::clone(&last));
+            }
             if user != msg.from
                 && msg.body.counts_unread()
                 && c.read_upto.is_none_or(|r| msg.mid > r)
@@ -437,7 +516,7 @@ impl State {
         if let Conversation::Thread(t) = &msg.to {
             if let Some(thread) = self.threads.get_mut(t) {
                 thread.info.count = thread.info.count.saturating_add(1);
-                thread.last = Some(msg.mid);
+                thread.last = Some(Arc::clone(&last));
             }
             self.thread_update(t, ThreadOp::Message, &msg.from, None, out);
         }
@@ -446,20 +525,25 @@ impl State {
     /// Who is told of a recall: the conversation's recipients now, and
     /// anyone else (a former member) whose list still counts the message as
     /// unread or shows it as last, so that every list stays right.
-    fn recall_recipients(&self, msg: &Message) -> BTreeSet<UserId> {
-        let mut users: BTreeSet<UserId> = self.recipients(msg).into_iter().collect();
+    fn recall_recipients(
+        &self,
+        mid: MessageId,
+        from: &UserId,
+        to: &Conversation,
+    ) -> BTreeSet<UserId> {
+        let mut users: BTreeSet<UserId> = self.recipients_of(from, to).into_iter().collect();
         for user in self
             .listers
-            .get(&HistoryKey::of(&msg.from, &msg.to))
+            .get(&HistoryKey::of(from, to))
             .into_iter()
             .flatten()
         {
-            let conv = Conversation::seen_by(user, &msg.from, &msg.to);
+            let conv = Conversation::seen_by(user, from, to);
             let holds = self
                 .users
                 .get(user)
                 .and_then(|u| u.convs.get(&conv))
-                .is_some_and(|c| c.last == Some(msg.mid) || c.unread.contains(&msg.mid));
+                .is_some_and(|c| c.last_mid() == Some(mid) || c.unread.contains(&mid));
             if holds {
                 users.insert(user.clone());
             }
@@ -467,32 +551,43 @@ impl State {
         users
     }
 
-    fn apply_recalled(&mut self, mid: MessageId, by: &UserId, ts: Millis, out: &mut Appended) {
-        let Some(stored) = self.messages.get_mut(&mid) else {
-            return;
-        };
-        if stored.recalled.is_some() {
-            return;
-        }
-        stored.recalled = Some((by.clone(), ts));
-        let msg = stored.msg.clone();
-        for user in self.recall_recipients(&msg) {
-            let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
-            if let Some(c) = self.user_mut(&user).convs.get_mut(&conv) {
-                c.unread.remove(&mid);
+    fn apply_recalled(&mut self, r: &RecallRecord, out: &mut Appended) {
+        let RecallRecord {
+            mid,
+            from,
+            to,
+            by,
+            ts,
+        } = r;
+        if let Some(stored) = self.message_mut(*mid) {
+            if stored.recalled.is_some() {
+                return;
             }
-            self.push(
-                &user,
-                InboxEvent::Recalled {
-                    mid,
-                    by: by.clone(),
-                    ts,
-                },
-                out,
-            );
+            stored.recalled = Some(Recall {
+                by: by.clone(),
+                at: *ts,
+            });
         }
-        if let Conversation::Thread(t) = &msg.to {
-            self.thread_update(t, ThreadOp::Recalled, by, Some(mid), out);
+        for user in self.recall_recipients(*mid, from, to) {
+            let conv = Conversation::seen_by(&user, from, to);
+            if let Some(c) = self.user_mut(&user).convs.get_mut(&conv) {
+                c.unread.remove(mid);
+                tombstone_last(&mut c.last, *mid, by, *ts);
+            }
+            let event = InboxEvent::Recalled {
+                mid: *mid,
+                from: from.clone(),
+                to: to.clone(),
+                by: by.clone(),
+                ts: *ts,
+            };
+            self.push(&user, event, out);
+        }
+        if let Conversation::Thread(t) = to {
+            if let Some(thread) = self.threads.get_mut(t) {
+                tombstone_last(&mut thread.last, *mid, by, *ts);
+            }
+            self.thread_update(t, ThreadOp::Recalled, by, Some(*mid), out);
         }
     }
 
@@ -505,7 +600,7 @@ impl State {
         out: &mut Appended,
     ) {
         let c = self.user_mut(user).convs.entry(conv.clone()).or_default();
-        let upto = upto.or(c.last);
+        let upto = upto.or(c.last_mid());
         if let Some(upto) = upto {
             c.read_upto = c.read_upto.max(Some(upto));
             c.unread.retain(|m| *m > upto);
@@ -574,5 +669,45 @@ impl State {
                 }
             }
         }
+    }
+}
+
+/// A conversation's or thread's newest entry becomes a tombstone when that
+/// message is recalled.
+fn tombstone_last(last: &mut Option<Arc<Entry>>, mid: MessageId, by: &UserId, at: Millis) {
+    if let Some(Entry::Message(m)) = last.as_deref()
+        && m.mid == mid
+    {
+        *last = Some(Arc::new(Entry::Tombstone(Tombstone {
+            mid,
+            from: m.from.clone(),
+            to: m.to.clone(),
+            ts: m.ts,
+            recalled_by: by.clone(),
+            recalled_at: at,
+        })));
+    }
+}
+
+/// Maps whose keys are not strings, serialized as lists of pairs (a JSON
+/// object's keys must be strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub(super) fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub(super) fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }

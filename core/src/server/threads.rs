@@ -37,8 +37,7 @@ impl Server {
         }
         let in_group = self
             .state
-            .messages
-            .get(&t.root)
+            .message(t.root)
             .is_some_and(|s| s.msg.to == Conversation::Group(t.group.clone()));
         if !in_group {
             return fail(

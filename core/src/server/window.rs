@@ -5,8 +5,9 @@
 //! resumes with a long backlog, is fed at the pace it acknowledges, so a
 //! server never queues a whole inbox on one socket (PROTOCOL.md R6).
 
+use super::state::InboxEvent;
 use super::{ConnectionId, Server};
-use crate::ids::Seq;
+use crate::ids::{MessageId, Seq, UserId};
 
 /// Where a connection's inbox stream stands.
 #[derive(Clone, Copy, Debug, Default)]
@@ -15,43 +16,69 @@ pub(crate) struct Window {
     pub(crate) sent: Seq,
     /// The newest event this connection acknowledged (or resumed after).
     pub(crate) acked: Seq,
+    /// Waiting for a load of messages its next events carry.
+    pub(crate) loading: bool,
 }
 
 impl Server {
-    /// Sends the events the window allows on `conn`, in order.
+    /// Sends the events the window allows on `conn`, in order. It stops at
+    /// the first message no longer in memory and waits for a load of the
+    /// ones the window reaches.
     pub(crate) fn pump(&mut self, conn: ConnectionId) {
-        let Some((from, upto)) = self.due(conn) else {
+        let Some((user, from, upto)) = self.due(conn) else {
             return;
         };
-        for seq in from..=upto {
-            let frame = self
-                .conns
-                .get(&conn)
-                .and_then(|c| c.session.as_ref())
-                .and_then(|s| self.inbox_frame(&s.user, Seq(seq)));
-            if let Some(frame) = frame {
+        let missing = self.missing(&user, from, upto);
+        let last = missing
+            .first()
+            .map_or(upto, |(seq, _)| seq.saturating_sub(1));
+        for seq in from..=last {
+            if let Some(frame) = self.inbox_frame(&user, Seq(seq)) {
                 self.transmit(conn, frame);
             }
         }
         if let Some(s) = self.conns.get_mut(&conn).and_then(|c| c.session.as_mut()) {
-            s.window.sent = Seq(upto);
+            s.window.sent = s.window.sent.max(Seq(last));
+            s.window.loading = !missing.is_empty();
+        }
+        if !missing.is_empty() {
+            self.park_pump(conn, missing.into_iter().map(|(_, mid)| mid).collect());
         }
     }
 
-    /// The inbox positions `conn` may be sent now, if any.
-    fn due(&self, conn: ConnectionId) -> Option<(u64, u64)> {
+    /// The messages of `user`'s inbox events `from..=upto` that must be
+    /// loaded, with their positions.
+    fn missing(&self, user: &UserId, from: u64, upto: u64) -> Vec<(u64, MessageId)> {
+        let Some(u) = self.state.users.get(user) else {
+            return Vec::new();
+        };
+        let first = u.oldest().0;
+        let skip = usize::try_from(from.saturating_sub(first)).unwrap_or(usize::MAX);
+        u.inbox
+            .iter()
+            .skip(skip)
+            .take_while(|(seq, _)| seq.0 <= upto)
+            .filter_map(|(seq, event)| match event {
+                InboxEvent::Msg(mid) if self.state.must_load(*mid) => Some((seq.0, *mid)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The user of `conn` and the inbox positions it may be sent now, if
+    /// any (none while it waits for a load).
+    fn due(&self, conn: ConnectionId) -> Option<(UserId, u64, u64)> {
         let s = self.conns.get(&conn)?.session.as_ref()?;
+        if s.window.loading {
+            return None;
+        }
         let u = self.state.users.get(&s.user)?;
-        let first = u
-            .inbox
-            .front()
-            .map_or(u.last_seq.0.saturating_add(1), |(s, _)| s.0);
-        let from = s.window.sent.0.saturating_add(1).max(first);
+        let from = s.window.sent.0.saturating_add(1).max(u.oldest().0);
         let upto = u
             .last_seq
             .0
             .min(s.window.acked.0.saturating_add(self.config.delivery_window));
-        (from <= upto).then_some((from, upto))
+        (from <= upto).then(|| (s.user.clone(), from, upto))
     }
 
     /// `conn` acknowledged every event up to `seq`: more may flow.

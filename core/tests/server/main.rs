@@ -8,12 +8,15 @@ mod groups;
 mod persist_gate;
 mod props;
 mod receipts;
+mod resident;
 mod routing;
 mod rules;
 mod session;
 mod threads_history;
 
-use natter_core::server::{ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token};
+use natter_core::server::{
+    ConnectionId, MemoryStore, Output, Record, Server, ServerConfig, ServerEvent, token,
+};
 use natter_core::{Millis, Now, UserId};
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,6 +29,10 @@ pub(crate) struct S {
     pub(crate) now: Millis,
     next: u64,
     pub(crate) records: Vec<Record>,
+    /// Every batch, load and checkpoint goes through this store.
+    pub(crate) store: MemoryStore,
+    /// Loads answered.
+    pub(crate) loads: usize,
     /// Frames drained but not yet taken.
     pending: Vec<(u64, Value)>,
     /// Events drained but not yet taken.
@@ -55,6 +62,8 @@ impl S {
             now: Millis(1_000_000),
             next: 0,
             records: Vec::new(),
+            store: MemoryStore::new(),
+            loads: 0,
             pending: Vec::new(),
             events: Vec::new(),
         }
@@ -105,10 +114,17 @@ impl S {
         while let Some(output) = self.s.poll_output() {
             match output {
                 Output::Persist(batch) => {
+                    self.store.write(&batch);
                     let id = batch.id();
                     self.records.extend(batch.into_records());
                     self.s.persisted(id);
                 }
+                Output::Load(load) => {
+                    let rows = self.store.answer(load.query());
+                    self.loads += 1;
+                    self.s.loaded(self.now, load.id(), rows);
+                }
+                Output::Checkpoint(checkpoint) => self.store.checkpoint(checkpoint),
                 Output::Transmit { conn, frame } => self
                     .pending
                     .push((conn.0, serde_json::to_value(&frame).unwrap())),

@@ -10,7 +10,7 @@ use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable};
 use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, OUT_QUEUE, RecordLog, ServerTask, out_queue_bound};
+use natter_driver::server::{CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, out_queue_bound};
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
@@ -62,7 +62,9 @@ fn abortable<F: Future<Output = ()>>(
 }
 
 /// Serves on `listener`, driven by `runtime`, until shut down. With `data`,
-/// recovers from the data directory's record log first and persists to it.
+/// recovers from the data directory's store first and persists to it,
+/// keeping only the newest messages in memory
+/// ([`natter_driver::server::with_store`]).
 pub async fn serve<R: AsyncRuntime>(
     runtime: R,
     listener: R::Listener,
@@ -71,18 +73,17 @@ pub async fn serve<R: AsyncRuntime>(
 ) -> io::Result<ServerHandle> {
     let addr = R::local_addr(&listener)?;
     let out_queue = out_queue_bound(OUT_QUEUE, config.delivery_window());
-    let config = Arc::new(config);
-    let (log, server) = match &data {
+    let (store, server) = match &data {
         Some(dir) => {
-            let (log, records) = RecordLog::open(dir)?;
-            tracing::info!(records = records.len(), dir = %dir.display(), "recovered");
-            (Some(log), Server::restore(config, records))
+            let (store, server) = Store::open(dir, config, CACHE_BYTES)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            (Some(store), server)
         }
-        None => (None, Server::new(config)),
+        None => (None, Server::new(Arc::new(config))),
     };
     let tasks: Tasks = Arc::default();
     let (inputs, rx) = natter_driver::server::input_queue();
-    let task = ServerTask::new(server, log, Arc::new(runtime.clone()));
+    let task = ServerTask::new(server, store, Arc::new(runtime.clone()));
     runtime.spawn(abortable(&tasks, 0, task.run(rx)));
     let (stop, mut stop_rx) = oneshot::channel();
     let (stopped_tx, stopped) = oneshot::channel();

@@ -125,6 +125,8 @@ async fn serve(
                     }
                 }
                 Output::Event(_) => {}
+                // No resident window, no checkpoints: neither comes.
+                Output::Load(_) | Output::Checkpoint(_) => {}
             }
         }
     }

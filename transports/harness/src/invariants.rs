@@ -117,7 +117,7 @@ fn inbox_of(sim: &Sim, user: &UserId) -> Inbox {
     let mut msgs = BTreeSet::new();
     let mut recalls = BTreeSet::new();
     let mut origins = Vec::new();
-    for frame in sim.server.inbox(user) {
+    for frame in sim.server.inbox_with(user, &sim.store) {
         match frame {
             ServerFrame::Msg(d) => {
                 msgs.insert(d.msg.mid);
@@ -187,7 +187,7 @@ pub(crate) fn check_final(sim: &mut Sim) {
             }
         }
         for (mid, req) in &d.obs.own_sent {
-            match (d.obs.issued.get(req), sim.server.stored(*mid)) {
+            match (d.obs.issued.get(req), sim.stored(*mid)) {
                 (Some(Issued::Send { online_only: true }), Some(_)) => {
                     v.push(format!("8 online-only message {mid} was stored"))
                 }
@@ -232,7 +232,7 @@ pub(crate) fn check_final(sim: &mut Sim) {
         }
         for page in &d.obs.pages {
             for entry in &page.entries {
-                let recalled_at = match sim.server.stored(entry.mid()) {
+                let recalled_at = match sim.stored(entry.mid()) {
                     Some(Entry::Tombstone(t)) => Some(t.recalled_at),
                     _ => None,
                 };
@@ -274,8 +274,8 @@ pub(crate) fn check_final(sim: &mut Sim) {
         }
     }
     for (mid, users) in &acked {
-        let readers: BTreeSet<UserId> = sim.server.group_readers(*mid).into_iter().collect();
-        let sender = match sim.server.stored(*mid) {
+        let readers: BTreeSet<UserId> = sim.group_readers(*mid).into_iter().collect();
+        let sender = match sim.stored(*mid) {
             Some(Entry::Message(m)) => Some(m.from),
             Some(Entry::Tombstone(t)) => Some(t.from),
             None => None,

@@ -15,9 +15,11 @@ use crate::invariants::Membership;
 use crate::observe::Observed;
 use natter_core::client::{Client, Config, ConnectionState, Event};
 use natter_core::server::{
-    Batch, ConnectionId, Output, Record, Server, ServerConfig, ServerEvent, token,
+    Batch, Checkpoint, ConnectionId, Load, MemoryStore, Output, Record, Server, ServerConfig,
+    ServerEvent, StoredMessage, token,
 };
 use natter_core::{ClientFrame, DeviceId, Millis, RequestId, ServerFrame, UserId};
+use natter_core::{Entry, MessageId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +42,19 @@ pub(crate) struct Device {
     pub(crate) log: Option<Vec<Event>>,
 }
 
-/// A batch of records being persisted, durable at `ready`.
-struct Persisting {
+/// Work for the store, done at `ready`, in order.
+struct Job {
     ready: Millis,
-    batch: Batch,
+    work: Work,
+}
+
+enum Work {
+    /// A batch being persisted: durable when done.
+    Write(Batch),
+    /// A checkpoint being written.
+    Checkpoint(Arc<Checkpoint>),
+    /// A load being read.
+    Load(Load),
 }
 
 enum Packet {
@@ -71,8 +82,10 @@ pub struct Sim {
     pub(crate) now: Millis,
     pub(crate) server: Server,
     server_config: Arc<ServerConfig>,
-    durable: Vec<Record>,
-    batches: VecDeque<Persisting>,
+    /// What survives a crash: checkpoint, records and message rows.
+    pub(crate) store: MemoryStore,
+    /// The store's queue: lost in a crash.
+    jobs: VecDeque<Job>,
     owners: BTreeMap<ConnectionId, usize>,
     pub(crate) devices: Vec<Device>,
     queue: BTreeMap<(Millis, u64), Packet>,
@@ -112,10 +125,14 @@ impl Sim {
     pub(crate) fn bare(cfg: SimConfig) -> Sim {
         let rng = fastrand::Rng::with_seed(cfg.seed);
         // A small delivery window, so that flow control by acknowledgement
-        // is at work in every run.
+        // is at work in every run; a few messages in memory and frequent
+        // checkpoints, so that loads from the store and restores from a
+        // checkpoint are too.
         let server_config = ServerConfig::new(SECRET)
             .with_recall(Duration::from_secs(30), true)
-            .with_delivery_window(4);
+            .with_delivery_window(4)
+            .with_resident_messages(Some(4))
+            .with_checkpoint_every(Some(40));
         let server_config = Arc::new(server_config);
         Sim {
             ops_left: cfg.ops,
@@ -124,8 +141,8 @@ impl Sim {
             now: Millis::ZERO,
             server: Server::new(server_config.clone()),
             server_config,
-            durable: Vec::new(),
-            batches: VecDeque::new(),
+            store: MemoryStore::new(),
+            jobs: VecDeque::new(),
             owners: BTreeMap::new(),
             devices: Vec::new(),
             queue: BTreeMap::new(),
@@ -182,7 +199,7 @@ impl Sim {
     /// Whether nothing is in flight and every device is up to date.
     pub(crate) fn quiescent(&self) -> bool {
         self.queue.is_empty()
-            && self.batches.is_empty()
+            && self.jobs.is_empty()
             && self.uploads_due.is_empty()
             && self.devices.iter().all(|d| {
                 d.client.is_ready()
@@ -216,7 +233,7 @@ impl Sim {
             "at {} ms: {} frames in flight, {} batches unpersisted, {} uploads; devices behind: {behind:?}",
             self.now.0,
             self.queue.len(),
-            self.batches.len(),
+            self.jobs.len(),
             self.uploads_due.len()
         )
     }
@@ -224,7 +241,7 @@ impl Sim {
     /// The earliest pending instant.
     fn next_instant(&self) -> Option<Millis> {
         let mut t: Vec<Millis> = Vec::new();
-        t.extend(self.batches.front().map(|b| b.ready));
+        t.extend(self.jobs.front().map(|b| b.ready));
         t.extend(self.queue.keys().next().map(|(at, _)| *at));
         t.extend(self.server.poll_timeout());
         t.extend(self.uploads_due.keys().next().map(|(at, _)| *at));
@@ -260,18 +277,26 @@ impl Sim {
     /// Processes the one earliest pending thing.
     fn step(&mut self) {
         let now = self.now;
-        if self.batches.front().is_some_and(|b| b.ready <= now) {
-            if let Some(Persisting { batch, .. }) = self.batches.pop_front() {
-                let id = batch.id();
-                self.stats.messages += batch
-                    .records()
-                    .iter()
-                    .filter(|r| matches!(r, Record::Stored { .. }))
-                    .count() as u64;
-                self.durable.extend(batch.into_records());
-                self.server.persisted(id);
+        if self.jobs.front().is_some_and(|b| b.ready <= now) {
+            if let Some(Job { work, .. }) = self.jobs.pop_front() {
+                match work {
+                    Work::Write(batch) => {
+                        self.stats.messages += batch
+                            .records()
+                            .iter()
+                            .filter(|r| matches!(r, Record::Stored { .. }))
+                            .count() as u64;
+                        self.store.write(&batch);
+                        self.server.persisted(batch.id());
+                    }
+                    Work::Checkpoint(c) => self.store.checkpoint(c),
+                    Work::Load(load) => {
+                        let rows = self.store.answer(load.query());
+                        self.server.loaded(now, load.id(), rows);
+                    }
+                }
                 self.server_outputs();
-                if self.batches.is_empty() {
+                if self.jobs.is_empty() {
                     // Nothing is held any more.
                     self.members_log.clear();
                 }
@@ -404,12 +429,13 @@ impl Sim {
                         .records()
                         .iter()
                         .any(|r| matches!(r, Record::Group(_) | Record::Thread(_)));
-                    if self.batches.is_empty() || changes_membership {
+                    if self.jobs.is_empty() || changes_membership {
                         crate::invariants::note_members(self);
                     }
-                    let ready = Millis(self.now.0 + 1 + self.rng.u64(0..3));
-                    self.batches.push_back(Persisting { ready, batch });
+                    self.queue_job(Work::Write(batch));
                 }
+                Output::Checkpoint(c) => self.queue_job(Work::Checkpoint(c)),
+                Output::Load(load) => self.queue_job(Work::Load(load)),
                 Output::Transmit { conn, frame } => {
                     crate::invariants::check_emission(self, conn, &frame);
                     self.send_to_client(conn, frame);
@@ -418,6 +444,29 @@ impl Sim {
                 Output::Event(_) => {}
             }
         }
+    }
+
+    /// A stored message as it is now: in the server's memory, else in the
+    /// store (every batch is written once the run is quiet).
+    pub(crate) fn stored(&self, mid: MessageId) -> Option<Entry> {
+        self.server
+            .stored(mid)
+            .or_else(|| self.store.get(mid).map(StoredMessage::entry))
+    }
+
+    /// The readers of a group message, in memory or in the store.
+    pub(crate) fn group_readers(&self, mid: MessageId) -> Vec<UserId> {
+        match self.server.stored(mid) {
+            Some(_) => self.server.group_readers(mid),
+            None => self.store.readers(mid),
+        }
+    }
+
+    /// Queues work for the store, done shortly, after the work before it.
+    fn queue_job(&mut self, work: Work) {
+        let after = self.jobs.back().map_or(self.now, |j| j.ready);
+        let ready = Millis(after.0.max(self.now.0) + 1 + self.rng.u64(0..3));
+        self.jobs.push_back(Job { ready, work });
     }
 
     /// Drains a client: frames go on its link; events are observed; a
@@ -531,13 +580,20 @@ impl Sim {
     pub(crate) fn restart(&mut self) {
         self.stats.faults += 1;
         self.note(format!(
-            "fault: the server crashes ({} unpersisted batches lost) and restarts from {} records",
-            self.batches.len(),
-            self.durable.len()
+            "fault: the server crashes ({} store jobs lost) and restarts from a checkpoint and {} records",
+            self.jobs.len(),
+            self.store.records().len()
         ));
-        self.batches.clear();
+        self.jobs.clear();
         self.members_log.clear();
-        self.server = Server::restore(self.server_config.clone(), self.durable.iter().cloned());
+        self.server = match self.store.restore(self.server_config.clone()) {
+            Ok(server) => server,
+            Err(e) => {
+                self.violations
+                    .push(format!("the server does not restore: {e}"));
+                Server::new(self.server_config.clone())
+            }
+        };
         let conns: Vec<(usize, ConnectionId)> = self
             .devices
             .iter()

@@ -17,7 +17,8 @@ pub(crate) struct ServeOptions {
     /// Address to listen on [default: 127.0.0.1:7878]
     #[arg(long, env = "NATTER_LISTEN")]
     listen: Option<String>,
-    /// Data directory (record log and attachments); in memory when absent
+    /// Data directory (the store, natter.redb, and attachments); in memory
+    /// when absent
     #[arg(long, env = "NATTER_DATA")]
     data: Option<PathBuf>,
     /// The secret that signs tokens (required; prefer NATTER_SECRET or the
@@ -68,6 +69,17 @@ pub(crate) struct ServeOptions {
     /// consumer (it resumes losing nothing) [default: 1024]
     #[arg(long, env = "NATTER_OUT_QUEUE")]
     out_queue: Option<usize>,
+    /// With --data: stored messages kept in memory, the newest; older ones
+    /// are read from the store when asked for [default: 50000]
+    #[arg(long, env = "NATTER_RESIDENT_MESSAGES")]
+    resident_messages: Option<usize>,
+    /// With --data: records between checkpoints, about the most a restart
+    /// replays [default: 100000]
+    #[arg(long, env = "NATTER_CHECKPOINT_EVERY")]
+    checkpoint_every: Option<u64>,
+    /// With --data: the store's page cache, in MiB [default: 32]
+    #[arg(long, env = "NATTER_STORE_CACHE_MB")]
+    store_cache_mb: Option<usize>,
 }
 
 macro_rules! layered {
@@ -99,6 +111,9 @@ layered!(
     push,
     delivery_window,
     out_queue,
+    resident_messages,
+    checkpoint_every,
+    store_cache_mb,
 );
 
 impl ServeOptions {
@@ -152,6 +167,12 @@ impl ServeOptions {
         if let Some(events) = self.delivery_window {
             server = server.with_delivery_window(events);
         }
+        if let Some(n) = self.resident_messages {
+            server = server.with_resident_messages(Some(n));
+        }
+        if let Some(n) = self.checkpoint_every {
+            server = server.with_checkpoint_every(Some(n));
+        }
         let mut config = ServeConfig::new(server);
         config.data = self.data;
         if let Some(n) = self.max_upload {
@@ -159,6 +180,9 @@ impl ServeOptions {
         }
         if let Some(n) = self.out_queue {
             config.out_queue = n;
+        }
+        if let Some(mib) = self.store_cache_mb {
+            config.store_cache = mib.saturating_mul(1024 * 1024);
         }
         let listen = self.listen.unwrap_or_else(|| "127.0.0.1:7878".into());
         Ok((listen, config))
@@ -233,8 +257,12 @@ mod tests {
     fn the_defaults_in_the_help_are_the_real_ones() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
+        use natter_driver::server as store;
         let (_, built) = parse(&["--secret", "s"]).build().unwrap();
         let d = &built.server;
+        let durable = store::with_store(d.clone());
+        assert_eq!(durable.resident_messages(), Some(store::RESIDENT_MESSAGES));
+        assert_eq!(durable.checkpoint_every(), Some(store::CHECKPOINT_EVERY));
         let expected = [
             ("--listen", "127.0.0.1:7878".to_owned()),
             ("--max-upload", built.max_upload.to_string()),
@@ -250,6 +278,12 @@ mod tests {
             ("--push", d.push().to_string()),
             ("--delivery-window", d.delivery_window().to_string()),
             ("--out-queue", built.out_queue.to_string()),
+            ("--resident-messages", store::RESIDENT_MESSAGES.to_string()),
+            ("--checkpoint-every", store::CHECKPOINT_EVERY.to_string()),
+            (
+                "--store-cache-mb",
+                (built.store_cache / (1024 * 1024)).to_string(),
+            ),
         ];
         for (flag, value) in expected {
             let start = help.find(&format!("{flag} <")).unwrap();

@@ -344,13 +344,13 @@ async fn a_cut_connection_resumes_with_no_loss_and_no_duplicates() {
     server.shutdown().await;
 }
 
-/// `natter serve` on a data directory whose log has a damaged record in the
-/// middle refuses to start, saying where, and cuts nothing.
+/// `natter serve` on a data directory whose store holds a damaged record
+/// refuses to start, naming the file and the record, and changes nothing.
 #[test]
-fn natter_serve_refuses_a_log_with_a_damaged_middle_record() {
+fn natter_serve_refuses_a_store_with_a_damaged_record() {
     let dir = scratch_dir("corrupt");
     std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join(natter_tokio::server::RECORDS_FILE);
+    let log = dir.join(natter_tokio::server::STORE_FILE);
     // Two records as a running server writes them, then damage the first.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -369,8 +369,20 @@ fn natter_serve_refuses_a_log_with_a_damaged_middle_record() {
         }
         server.shutdown().await;
     });
+    // Damage every copy of the stored messages' records in the file (pages
+    // are copied on write: older copies may lie in freed pages).
     let mut bytes = std::fs::read(&log).unwrap();
-    bytes[0] = b'#';
+    let pattern = br#"{"record":"stored""#;
+    let copies: Vec<usize> = bytes
+        .windows(pattern.len())
+        .enumerate()
+        .filter(|(_, w)| *w == pattern)
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!copies.is_empty());
+    for at in copies {
+        bytes[at] = b'#';
+    }
     std::fs::write(&log, &bytes).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
         .args([
@@ -382,12 +394,35 @@ fn natter_serve_refuses_a_log_with_a_damaged_middle_record() {
             "--data",
         ])
         .arg(&dir)
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // It must exit on its own; one still running after 60 s has started.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut out = out;
+    while out.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = out.kill();
+            panic!("natter serve started on a damaged store");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = out.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "it started: {stderr}");
-    assert!(stderr.contains("byte offset 0"), "{stderr}");
-    assert_eq!(std::fs::read(&log).unwrap(), bytes, "nothing was cut");
+    assert!(stderr.contains("natter.redb"), "{stderr}");
+    assert!(stderr.contains("refusing to start"), "{stderr}");
+    // redb may mark its header on a failed open; no data was cut.
+    let after = std::fs::read(&log).unwrap();
+    assert_eq!(after.len(), bytes.len(), "nothing was cut");
+    let differ: Vec<usize> = (0..after.len())
+        .filter(|i| after[*i] != bytes[*i])
+        .collect();
+    assert!(
+        differ.iter().all(|i| *i < 4096),
+        "only the header changed: {differ:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

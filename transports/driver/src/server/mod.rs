@@ -1,15 +1,18 @@
 //! The server side, independent of any async runtime: the task that owns
-//! the [`Server`] state machine, hands its record batches to the record
-//! log's own thread (group commit: one sync for every batch waiting; the
-//! runtime's workers never wait on the disk) and reports them persisted,
-//! which lets the frames behind them out; it fires timers through a
-//! [`Runtime`] and talks to connection tasks over channels. An adapter accepts connections, decodes WebSocket
-//! messages into [`Input`]s and writes each connection's outgoing queue.
+//! the [`Server`] state machine, hands its record batches, checkpoints and
+//! loads to the [`Store`]'s own thread (group commit: one sync for every
+//! batch waiting; the runtime's workers never wait on the disk) and reports
+//! them back, which lets the frames behind them out; it fires timers
+//! through a [`Runtime`] and talks to connection tasks over channels. An
+//! adapter accepts connections, decodes WebSocket messages into [`Input`]s
+//! and writes each connection's outgoing queue.
 
-mod log;
+mod store;
 mod writer;
 
-pub use log::{RECORDS_FILE, RecordLog};
+pub use store::{
+    CACHE_BYTES, CHECKPOINT_EVERY, RESIDENT_MESSAGES, STORE_FILE, Store, StoreError, with_store,
+};
 
 use crate::Runtime;
 use futures::channel::mpsc;
@@ -18,7 +21,7 @@ use natter_core::server::{ConnectionId, Output, Server, ServerEvent};
 use natter_core::{Codec, Now, ServerFrame};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use writer::Writer;
+use writer::{Report, Writer};
 
 /// The most inputs handled before one drain.
 const MAX_BATCH: usize = 256;
@@ -64,7 +67,7 @@ pub enum Input {
 /// [`ServerTask::run`] on the runtime.
 pub struct ServerTask<R: Runtime> {
     server: Server,
-    log: Option<RecordLog>,
+    store: Option<Store>,
     writer: Option<Writer>,
     conns: BTreeMap<ConnectionId, mpsc::Sender<String>>,
     codec: Codec,
@@ -85,13 +88,13 @@ fn slow_consumer(conn: ConnectionId) {
 }
 
 impl<R: Runtime> ServerTask<R> {
-    /// A task for `server`, persisting to `log` (`None`: in memory, every
-    /// batch reported persisted at once).
-    pub fn new(server: Server, log: Option<RecordLog>, runtime: Arc<R>) -> Self {
+    /// A task for `server`, persisting to `store` (`None`: in memory,
+    /// every batch reported persisted at once).
+    pub fn new(server: Server, store: Option<Store>, runtime: Arc<R>) -> Self {
         let codec = Codec::new(server.config().max_frame());
         ServerTask {
             server,
-            log,
+            store,
             writer: None,
             conns: BTreeMap::new(),
             codec,
@@ -109,14 +112,14 @@ impl<R: Runtime> ServerTask<R> {
     pub async fn run(mut self, mut inputs: mpsc::Receiver<Input>) {
         // In memory no report ever comes: the sender is kept, unused.
         let (_in_memory, mut synced) = mpsc::unbounded();
-        match self.log.take().map(Writer::start).transpose() {
+        match self.store.take().map(Writer::start).transpose() {
             Ok(Some((writer, reports))) => {
                 self.writer = Some(writer);
                 synced = reports;
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::error!("cannot start the record log's thread: {e}");
+                tracing::error!("cannot start the store's thread: {e}");
                 return;
             }
         }
@@ -127,13 +130,17 @@ impl<R: Runtime> ServerTask<R> {
             };
             futures::select! {
                 report = synced.next() => match report {
-                    Some(Ok(id)) => self.server.persisted(id),
+                    Some(Ok(Report::Persisted(id))) => self.server.persisted(id),
+                    Some(Ok(Report::Loaded(id, rows))) => {
+                        let now = self.now();
+                        self.server.loaded(now, id, rows);
+                    }
                     Some(Err(e)) => {
-                        self.stop(&format!("cannot persist records: {e}"));
+                        self.stop(&format!("the store failed: {e}"));
                         break;
                     }
                     None => {
-                        self.stop("the record log's thread stopped");
+                        self.stop("the store's thread stopped");
                         break;
                     }
                 },
@@ -157,7 +164,7 @@ impl<R: Runtime> ServerTask<R> {
                 }
             }
             if !self.flush() {
-                self.stop("the record log's thread stopped");
+                self.stop("the store's thread stopped");
                 break;
             }
         }
@@ -191,22 +198,37 @@ impl<R: Runtime> ServerTask<R> {
         }
     }
 
-    /// Drains the server: batches go to the record log's thread (in memory,
-    /// they are reported persisted at once), frames and events whose
-    /// batches are durable go out. `false` when the log's thread is gone.
+    /// Drains the server: batches, checkpoints and loads go to the
+    /// store's thread (in memory, batches are reported persisted at once
+    /// and there is nothing to load), frames and events whose batches are
+    /// durable go out. `false` when the store's thread is gone.
     fn flush(&mut self) -> bool {
         while let Some(output) = self.server.poll_output() {
-            match output {
-                Output::Persist(batch) => match &self.writer {
-                    Some(writer) => {
-                        if !writer.write(batch) {
-                            return false;
-                        }
-                    }
-                    None => self.server.persisted(batch.id()),
-                },
-                Output::Transmit { conn, frame } => self.transmit(conn, &frame),
-                Output::Event(event) => self.event(event),
+            let queued = match (output, &self.writer) {
+                (Output::Persist(batch), Some(writer)) => writer.write(batch),
+                (Output::Persist(batch), None) => {
+                    self.server.persisted(batch.id());
+                    true
+                }
+                (Output::Checkpoint(c), Some(writer)) => writer.checkpoint(c),
+                (Output::Checkpoint(_), None) => true,
+                (Output::Load(load), Some(writer)) => writer.load(load),
+                (Output::Load(load), None) => {
+                    let now = self.now();
+                    self.server.loaded(now, load.id(), Vec::new());
+                    true
+                }
+                (Output::Transmit { conn, frame }, _) => {
+                    self.transmit(conn, &frame);
+                    true
+                }
+                (Output::Event(event), _) => {
+                    self.event(event);
+                    true
+                }
+            };
+            if !queued {
+                return false;
             }
         }
         true

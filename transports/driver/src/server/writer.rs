@@ -1,50 +1,107 @@
-//! The record log's own thread: batches are written and synced there, off
-//! the async runtime's workers, while the server task goes on handling
-//! inputs (their frames wait in the core until their batch is reported).
-//! Group commit: every batch waiting when the thread wakes is written with
-//! one sync, and only the newest id is reported.
+//! The store's own thread: batches are written and synced there, off the
+//! async runtime's workers, while the server task goes on handling inputs
+//! (their frames wait in the core until their batch is reported). Group
+//! commit: every batch waiting when the thread wakes is written in one
+//! transaction, and only the newest id is reported. Checkpoints and loads
+//! are served in the order they came, after the batches before them.
 
-use super::RecordLog;
+use super::Store;
+use super::store::StoreError;
 use futures::channel::mpsc;
-use natter_core::server::{Batch, BatchId};
-use std::io;
+use natter_core::server::{Batch, BatchId, Checkpoint, Load, LoadId, StoredMessage};
+use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
+/// Work for the thread.
+enum Job {
+    Write(Batch),
+    Checkpoint(Arc<Checkpoint>),
+    Load(Load),
+}
+
+/// What the thread reports.
+#[derive(Debug)]
+pub(crate) enum Report {
+    /// Every batch up to this id is durable.
+    Persisted(BatchId),
+    /// The rows a load selected.
+    Loaded(LoadId, Vec<StoredMessage>),
+}
+
+/// A report, or the failure that stopped the thread.
+pub(crate) type Reported = Result<Report, StoreError>;
+
 /// The handle to the writer thread.
 pub(crate) struct Writer {
-    jobs: Option<std_mpsc::Sender<Batch>>,
+    jobs: Option<std_mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
-/// What the thread reports: every batch up to this id is durable, or the
-/// write failed.
-pub(crate) type Synced = io::Result<BatchId>;
+/// The thread's loop. It ends when the server task is gone (`send` fails
+/// or the queue closes) or after reporting a failure.
+fn serve(mut store: Store, queue: &std_mpsc::Receiver<Job>, send: impl Fn(Reported) -> bool) {
+    let report = |r: Reported| {
+        let failed = r.is_err();
+        send(r) && !failed
+    };
+    // Writes the batches waiting in one transaction and reports the newest;
+    // `false` to stop.
+    let flush = |store: &mut Store, waiting: &mut Vec<Batch>| {
+        let Some(newest) = waiting.last().map(Batch::id) else {
+            return true;
+        };
+        let written = store.write(waiting).map(|()| Report::Persisted(newest));
+        waiting.clear();
+        report(written)
+    };
+    let mut waiting: Vec<Batch> = Vec::new();
+    loop {
+        let next = if waiting.is_empty() {
+            queue.recv().ok()
+        } else {
+            queue.try_recv().ok()
+        };
+        let job = match next {
+            Some(Job::Write(batch)) => {
+                waiting.push(batch);
+                continue;
+            }
+            None if waiting.is_empty() => return,
+            other => other,
+        };
+        // Anything but a write (or an empty queue) first writes what waits.
+        if !flush(&mut store, &mut waiting) {
+            return;
+        }
+        let done = match job {
+            Some(Job::Load(load)) => store
+                .load(load.query())
+                .map(|rows| Some(Report::Loaded(load.id(), rows))),
+            Some(Job::Checkpoint(c)) => store.checkpoint(&c).map(|()| None),
+            Some(Job::Write(_)) | None => Ok(None),
+        };
+        let go_on = match done {
+            Ok(None) => true,
+            Ok(Some(r)) => report(Ok(r)),
+            Err(e) => report(Err(e)),
+        };
+        if !go_on {
+            return;
+        }
+    }
+}
 
 impl Writer {
     /// Starts the thread; its reports come on the returned receiver.
     pub(crate) fn start(
-        mut log: RecordLog,
-    ) -> io::Result<(Writer, mpsc::UnboundedReceiver<Synced>)> {
-        let (jobs, queue) = std_mpsc::channel::<Batch>();
+        store: Store,
+    ) -> std::io::Result<(Writer, mpsc::UnboundedReceiver<Reported>)> {
+        let (jobs, queue) = std_mpsc::channel::<Job>();
         let (done, reports) = mpsc::unbounded();
         let thread = std::thread::Builder::new()
-            .name("natter-record-log".into())
-            .spawn(move || {
-                while let Ok(first) = queue.recv() {
-                    let mut newest = first.id();
-                    let mut records = first.into_records();
-                    while let Ok(more) = queue.try_recv() {
-                        newest = more.id();
-                        records.extend(more.into_records());
-                    }
-                    let result = log.append(&records).map(|()| newest);
-                    let failed = result.is_err();
-                    if done.unbounded_send(result).is_err() || failed {
-                        break;
-                    }
-                }
-            })?;
+            .name("natter-store".into())
+            .spawn(move || serve(store, &queue, |r| done.unbounded_send(r).is_ok()))?;
         Ok((
             Writer {
                 jobs: Some(jobs),
@@ -54,11 +111,25 @@ impl Writer {
         ))
     }
 
-    /// Queues a batch; `false` when the thread has stopped.
-    pub(crate) fn write(&self, batch: Batch) -> bool {
+    fn send(&self, job: Job) -> bool {
         self.jobs
             .as_ref()
-            .is_some_and(|jobs| jobs.send(batch).is_ok())
+            .is_some_and(|jobs| jobs.send(job).is_ok())
+    }
+
+    /// Queues a batch; `false` when the thread has stopped.
+    pub(crate) fn write(&self, batch: Batch) -> bool {
+        self.send(Job::Write(batch))
+    }
+
+    /// Queues a checkpoint; `false` when the thread has stopped.
+    pub(crate) fn checkpoint(&self, checkpoint: Arc<Checkpoint>) -> bool {
+        self.send(Job::Checkpoint(checkpoint))
+    }
+
+    /// Queues a load; `false` when the thread has stopped.
+    pub(crate) fn load(&self, load: Load) -> bool {
+        self.send(Job::Load(load))
     }
 }
 

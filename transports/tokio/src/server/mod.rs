@@ -1,11 +1,13 @@
 //! The WebSocket server: the core server state machine behind one actor
 //! task, WebSocket connections at `/ws`, attachment upload and download over
-//! HTTP, records persisted to an append-only file before acknowledgements go
-//! out, recovery from that file at start, graceful shutdown.
+//! HTTP, records and messages persisted to the data directory's store
+//! (natter-driver's [`Store`](natter_driver::server::Store)) before
+//! acknowledgements go out, recovery from its checkpoint at start, graceful
+//! shutdown.
 
 mod files;
 
-pub use natter_driver::server::RECORDS_FILE;
+pub use natter_driver::server::STORE_FILE;
 
 use crate::TokioRuntime;
 use axum::Router;
@@ -18,7 +20,7 @@ use files::Files;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, RecordLog, ServerTask};
+use natter_driver::server::{Input, ServerTask, Store};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +43,8 @@ pub struct ServeConfig {
     /// this far behind is closed and resumes from its inbox when it comes
     /// back (natter-driver's slow-consumer policy).
     pub out_queue: usize,
+    /// The store's page cache, in bytes (with `data`).
+    pub store_cache: usize,
 }
 
 impl ServeConfig {
@@ -51,6 +55,7 @@ impl ServeConfig {
             data: None,
             max_upload: 10 * 1024 * 1024,
             out_queue: natter_driver::server::OUT_QUEUE,
+            store_cache: natter_driver::server::CACHE_BYTES,
         }
     }
 }
@@ -91,25 +96,25 @@ impl ServerHandle {
     }
 }
 
-/// Serves on `listener` until shut down. Recovers the state from the data
-/// directory's record log first.
+/// Serves on `listener` until shut down. With a data directory, recovers
+/// the state from its store first, and keeps only the newest messages in
+/// memory ([`natter_driver::server::with_store`]).
 pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
-    let server_config = Arc::new(config.server.clone());
-    let (log, server) = match &config.data {
+    let (store, server) = match &config.data {
         Some(dir) => {
-            let (log, records) = RecordLog::open(dir)?;
-            tracing::info!(records = records.len(), dir = %dir.display(), "recovered");
-            (Some(log), Server::restore(server_config, records))
+            let (store, server) = Store::open(dir, config.server.clone(), config.store_cache)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            (Some(store), server)
         }
-        None => (None, Server::new(server_config)),
+        None => (None, Server::new(Arc::new(config.server.clone()))),
     };
     let files = Files::new(
         config.data.as_ref().map(|d| d.join("files")),
         config.max_upload,
     )?;
     let (inputs, rx) = natter_driver::server::input_queue();
-    let actor = ServerTask::new(server, log, Arc::new(TokioRuntime));
+    let actor = ServerTask::new(server, store, Arc::new(TokioRuntime));
     let actor_task = tokio::spawn(actor.run(rx));
     let actor_abort = actor_task.abort_handle();
     let shared = Shared {

@@ -1,0 +1,383 @@
+//! The durable store of a data directory: one [redb] database file
+//! (`natter.redb`) holding the record log since the last checkpoint, the
+//! newest checkpoint, and every stored message with its history index
+//! (PROTOCOL.md §16.2).
+//!
+//! Every write is one redb transaction, committed with an fsync: a crash
+//! leaves the file at its last commit (redb checks its pages' checksums
+//! and rolls a torn commit back), so there is no torn record to cut. A
+//! record or checkpoint that no longer decodes is corruption: opening
+//! refuses, naming the file and the record's key, and changes nothing.
+//!
+//! A restart reads the checkpoint and the records after it: its time and
+//! memory depend on the users and groups and on the resident window, not on
+//! how many messages were ever stored.
+
+use natter_core::server::{
+    Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
+};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The database file in a data directory.
+pub const STORE_FILE: &str = "natter.redb";
+
+/// The record log of an earlier natter, which this one does not read.
+const OLD_LOG: &str = "records.jsonl";
+
+/// Stored messages kept in memory by a server with a store, unless its
+/// configuration says otherwise.
+pub const RESIDENT_MESSAGES: usize = 50_000;
+
+/// Records between checkpoints for a server with a store, unless its
+/// configuration says otherwise.
+pub const CHECKPOINT_EVERY: u64 = 100_000;
+
+/// The store's page cache, unless set otherwise: it counts in the server's
+/// resident memory.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Records since the checkpoint, by a key counting up.
+const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+/// Message rows (JSON), by message id.
+const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+/// The history index: (history key, message id).
+const HISTORY: TableDefinition<(&str, u64), ()> = TableDefinition::new("history");
+/// The newest checkpoint, under [`CHECKPOINT`].
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const CHECKPOINT: &str = "checkpoint";
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database refused an operation (IO error, corruption it found).
+    #[error("{path}: {source}")]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What redb said.
+        source: Box<redb::Error>,
+    },
+    /// The database could not be opened or read at start (IO error, or
+    /// corruption its checksums found).
+    #[error("{path}: {source}; refusing to start")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What redb said.
+        source: Box<redb::Error>,
+    },
+    /// A record does not decode: corruption, not a torn write.
+    #[error("{path}: the record with key {key} is damaged ({why}); refusing to start")]
+    DamagedRecord {
+        /// The database file.
+        path: PathBuf,
+        /// The record's key in the records table.
+        key: u64,
+        /// The decoder's complaint.
+        why: String,
+    },
+    /// The checkpoint does not restore.
+    #[error("{path}: {source}; refusing to start")]
+    Checkpoint {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: RestoreError,
+    },
+    /// The directory holds a record log of an earlier natter.
+    #[error(
+        "{0}: a record log of an earlier natter (records.jsonl); this one keeps its data in natter.redb and does not read it; move it away to start afresh"
+    )]
+    OldLog(PathBuf),
+    /// A value could not be encoded.
+    #[error("{path}: cannot encode a value: {why}")]
+    Encode {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+}
+
+/// An open store.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+    next_record: u64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("next_record", &self.next_record)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `config` as a server with a store runs it: a resident window and
+/// checkpoints, [`RESIDENT_MESSAGES`] and [`CHECKPOINT_EVERY`] unless set.
+pub fn with_store(config: ServerConfig) -> ServerConfig {
+    let resident = config.resident_messages().unwrap_or(RESIDENT_MESSAGES);
+    let every = config.checkpoint_every().unwrap_or(CHECKPOINT_EVERY);
+    config
+        .with_resident_messages(Some(resident))
+        .with_checkpoint_every(Some(every))
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir` with a page cache of
+    /// `cache_bytes`, and restores the server it holds, configured by
+    /// [`with_store`]`(config)`.
+    pub fn open(
+        dir: &Path,
+        config: ServerConfig,
+        cache_bytes: usize,
+    ) -> Result<(Store, Server), StoreError> {
+        let path = dir.join(STORE_FILE);
+        let db_err = |e: redb::Error| StoreError::Open {
+            path: path.clone(),
+            source: Box::new(e),
+        };
+        let old = dir.join(OLD_LOG);
+        if old.exists() {
+            return Err(StoreError::OldLog(old));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| db_err(e.into()))?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&path)
+            .map_err(|e| db_err(e.into()))?;
+        let txn = db.begin_write().map_err(|e| db_err(e.into()))?;
+        for table in [RECORDS, MESSAGES] {
+            txn.open_table(table).map_err(|e| db_err(e.into()))?;
+        }
+        txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
+        txn.open_table(META).map_err(|e| db_err(e.into()))?;
+        txn.commit().map_err(|e| db_err(e.into()))?;
+        let (checkpoint, records, next_record) = Self::read_log(&db, &path)?;
+        tracing::info!(
+            records = records.len(),
+            checkpoint = checkpoint.as_ref().map_or(0, |c| c.as_bytes().len()),
+            path = %path.display(),
+            "recovering"
+        );
+        let server =
+            Server::restore_from(Arc::new(with_store(config)), checkpoint.as_ref(), records)
+                .map_err(|source| StoreError::Checkpoint {
+                    path: path.clone(),
+                    source,
+                })?;
+        Ok((
+            Store {
+                db,
+                path,
+                next_record,
+            },
+            server,
+        ))
+    }
+
+    /// The checkpoint, the records after it, and the next record key.
+    fn read_log(
+        db: &Database,
+        path: &Path,
+    ) -> Result<(Option<Checkpoint>, Vec<Record>, u64), StoreError> {
+        let db_err = |e: redb::Error| StoreError::Open {
+            path: path.to_owned(),
+            source: Box::new(e),
+        };
+        let txn = db.begin_read().map_err(|e| db_err(e.into()))?;
+        let meta = txn.open_table(META).map_err(|e| db_err(e.into()))?;
+        let checkpoint = meta
+            .get(CHECKPOINT)
+            .map_err(|e| db_err(e.into()))?
+            .map(|v| Checkpoint::from_bytes(v.value().to_vec()));
+        let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
+        let mut records = Vec::new();
+        let mut next = 0;
+        for entry in table.iter().map_err(|e| db_err(e.into()))? {
+            let (key, value) = entry.map_err(|e| db_err(e.into()))?;
+            let key = key.value();
+            let record =
+                serde_json::from_slice(value.value()).map_err(|e| StoreError::DamagedRecord {
+                    path: path.to_owned(),
+                    key,
+                    why: e.to_string(),
+                })?;
+            records.push(record);
+            next = key.saturating_add(1);
+        }
+        Ok((checkpoint, records, next))
+    }
+
+    fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            source: Box::new(e.into()),
+        }
+    }
+
+    fn encode(&self, value: &impl serde::Serialize) -> Result<Vec<u8>, StoreError> {
+        serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+            path: self.path.clone(),
+            why: e.to_string(),
+        })
+    }
+
+    /// Writes batches in one transaction and waits until it is on disk:
+    /// their records to the log, their message rows upserted.
+    pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
+        // A transaction's durability is `Immediate` unless set otherwise:
+        // its commit returns once it is on disk.
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        {
+            let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+            let mut messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+            let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
+            for batch in batches {
+                for record in batch.records() {
+                    let bytes = self.encode(record)?;
+                    records
+                        .insert(self.next_record, bytes.as_slice())
+                        .map_err(|e| self.fail(e))?;
+                    self.next_record += 1;
+                }
+                for row in batch.messages() {
+                    let bytes = self.encode(row)?;
+                    let mid = row.mid().0;
+                    messages
+                        .insert(mid, bytes.as_slice())
+                        .map_err(|e| self.fail(e))?;
+                    history
+                        .insert((row.history_key().as_str(), mid), ())
+                        .map_err(|e| self.fail(e))?;
+                }
+            }
+        }
+        txn.commit().map_err(|e| self.fail(e))
+    }
+
+    /// Stores a checkpoint and drops every record written before it, in
+    /// one transaction.
+    pub fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+            meta.insert(CHECKPOINT, checkpoint.as_bytes())
+                .map_err(|e| self.fail(e))?;
+            let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+            records.retain(|_, _| false).map_err(|e| self.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.fail(e))
+    }
+
+    /// The rows `query` selects, in its order. A row that does not decode
+    /// is corruption and fails the read.
+    pub fn load(&self, query: &Query) -> Result<Vec<StoredMessage>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+        let mids: Vec<u64> = match query {
+            Query::Messages(mids) => mids.iter().map(|m| m.0).collect(),
+            Query::History {
+                key,
+                from,
+                to,
+                newest_first,
+                limit,
+            } => {
+                let history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
+                let range = history
+                    .range((key.as_str(), from.0)..(key.as_str(), to.0))
+                    .map_err(|e| self.fail(e))?;
+                let keys = range.map(|entry| entry.map(|(k, _)| k.value().1));
+                if *newest_first {
+                    keys.rev().take(*limit).collect::<Result<_, _>>()
+                } else {
+                    keys.take(*limit).collect::<Result<_, _>>()
+                }
+                .map_err(|e| self.fail(e))?
+            }
+        };
+        let mut rows = Vec::with_capacity(mids.len());
+        for mid in mids {
+            let Some(value) = messages.get(mid).map_err(|e| self.fail(e))? else {
+                continue;
+            };
+            let row = serde_json::from_slice(value.value()).map_err(|e| StoreError::Encode {
+                path: self.path.clone(),
+                why: format!("message {mid} does not decode: {e}"),
+            })?;
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    /// The number of records since the checkpoint, and of stored messages.
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+        Ok((
+            records.len().map_err(|e| self.fail(e))?,
+            messages.len().map_err(|e| self.fail(e))?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("natter-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn config() -> ServerConfig {
+        ServerConfig::new(b"s".to_vec())
+    }
+
+    #[test]
+    fn a_record_that_does_not_decode_refuses_to_open_and_names_its_key() {
+        let dir = scratch("damaged");
+        drop(Store::open(&dir, config(), CACHE_BYTES).unwrap());
+        {
+            let db = Database::open(dir.join(STORE_FILE)).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(RECORDS)
+                .unwrap()
+                .insert(5, b"{\"record\":".as_slice())
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let err = Store::open(&dir, config(), CACHE_BYTES).unwrap_err();
+        assert!(
+            matches!(err, StoreError::DamagedRecord { key: 5, .. }),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(STORE_FILE) && text.contains("key 5"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_record_log_of_an_earlier_natter_is_not_ignored() {
+        let dir = scratch("old");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(OLD_LOG), b"").unwrap();
+        let err = Store::open(&dir, config(), CACHE_BYTES).unwrap_err();
+        assert!(matches!(err, StoreError::OldLog(_)), "{err}");
+        assert!(!dir.join(STORE_FILE).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
