@@ -1,6 +1,6 @@
 //! Checkpoints: the server's durable state at one point, so that a restart
 //! reads one checkpoint and replays only the records written after it,
-//! however long the server has run (PROTOCOL.md §16.2).
+//! however long the server has run (PROTOCOL.md §16.1).
 //!
 //! A checkpoint holds everything [`Server::restore`] would rebuild from
 //! the records, except the messages beyond the resident window, which stay

@@ -218,7 +218,7 @@ impl ServerConfig {
     /// Keep at most this many stored messages in memory, the newest; the
     /// rest live in the adapter's message store, written from
     /// [`Batch::messages`](super::Batch::messages) and read back through
-    /// [`Output::Load`](super::Output::Load) (PROTOCOL.md §16.2). `None`,
+    /// [`Output::Load`](super::Output::Load) (PROTOCOL.md §16.1). `None`,
     /// the default, keeps every message in memory and leaves batches
     /// without message rows: for servers without a message store. At
     /// least 1.

@@ -1,6 +1,6 @@
 //! Inputs that need stored messages beyond the resident window wait for an
 //! [`Output::Load`]; [`Server::loaded`] brings the rows back and the input
-//! goes on with them at hand (PROTOCOL.md §16.2).
+//! goes on with them at hand (PROTOCOL.md §16.1).
 
 use super::store::{Load, LoadId, Query, StoredMessage};
 use super::{ConnectionId, Output, Server};

@@ -1,5 +1,5 @@
 //! The message store the adapter keeps for a server that holds only recent
-//! messages in memory (PROTOCOL.md §16.2, [`ServerConfig::with_resident_messages`]).
+//! messages in memory (PROTOCOL.md §16.1, [`ServerConfig::with_resident_messages`]).
 //!
 //! With a resident window, every [`Batch`] carries the rows of the
 //! messages its records stored or changed ([`Batch::messages`]); the
@@ -40,7 +40,7 @@ pub(crate) struct Recall {
 
 /// A stored message as the store keeps it: the message, its recall, and
 /// its group readers. Serialize it with serde; the format is the one
-/// PROTOCOL.md §16.2 describes.
+/// PROTOCOL.md §16.1 describes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
     pub(crate) msg: Message,

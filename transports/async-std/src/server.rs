@@ -1,7 +1,7 @@
 //! The WebSocket server: the core server behind natter-driver's
-//! [`ServerTask`], WebSocket connections on every path, records persisted
-//! to the same append-only log as `natter serve` before acknowledgements go
-//! out, recovery from it at start. HTTP attachment upload and download are
+//! [`ServerTask`], WebSocket connections on every path, records and
+//! messages persisted to the same store as `natter serve` before
+//! acknowledgements go out, recovery from it at start. HTTP attachment upload and download are
 //! natter-tokio's alone: clients of this server upload out of band.
 
 use crate::runtime::AsyncRuntime;
@@ -84,7 +84,15 @@ pub async fn serve<R: AsyncRuntime>(
     let tasks: Tasks = Arc::default();
     let (inputs, rx) = natter_driver::server::input_queue();
     let task = ServerTask::new(server, store, Arc::new(runtime.clone()));
-    runtime.spawn(abortable(&tasks, 0, task.run(rx)));
+    // The store is released when the server task is dropped: shutdown
+    // waits for that, so that a server started again on the same data
+    // directory can open it.
+    let (released_tx, released) = oneshot::channel::<()>();
+    let server_task = abortable(&tasks, 0, task.run(rx));
+    runtime.spawn(async move {
+        let _released = natter_driver::server::Released::new(released_tx);
+        server_task.await;
+    });
     let (stop, mut stop_rx) = oneshot::channel();
     let (stopped_tx, stopped) = oneshot::channel();
     let accept_runtime = runtime.clone();
@@ -107,6 +115,7 @@ pub async fn serve<R: AsyncRuntime>(
             Err(_) => Vec::new(),
         };
         running.iter().for_each(AbortHandle::abort);
+        let _ = released.await;
         let _ = stopped_tx.send(());
     });
     Ok(ServerHandle {

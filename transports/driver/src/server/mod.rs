@@ -23,6 +23,28 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use writer::{Report, Writer};
 
+/// Sends on its channel when dropped. Kept in the future that runs a
+/// [`ServerTask`], it tells a shutdown (or a crash in a test) that the task
+/// is gone and its store released, so that a server can start again on the
+/// same data directory.
+#[derive(Debug)]
+pub struct Released(Option<futures::channel::oneshot::Sender<()>>);
+
+impl Released {
+    /// Sends on `tx` when dropped.
+    pub fn new(tx: futures::channel::oneshot::Sender<()>) -> Self {
+        Released(Some(tx))
+    }
+}
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 /// The most inputs handled before one drain.
 const MAX_BATCH: usize = 256;
 

@@ -1,7 +1,7 @@
 //! The durable store of a data directory: one [redb] database file
 //! (`natter.redb`) holding the record log since the last checkpoint, the
 //! newest checkpoint, and every stored message with its history index
-//! (PROTOCOL.md §16.2).
+//! (PROTOCOL.md §16.1).
 //!
 //! Every write is one redb transaction, committed with an fsync: a crash
 //! leaves the file at its last commit (redb checks its pages' checksums

@@ -75,6 +75,8 @@ pub struct ServerHandle {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     actor: tokio::task::AbortHandle,
+    /// Resolves once the server task is dropped and the store released.
+    released: futures::channel::oneshot::Receiver<()>,
     /// The address it listens on.
     pub addr: std::net::SocketAddr,
 }
@@ -86,13 +88,17 @@ impl ServerHandle {
             let _ = tx.send(());
         }
         let _ = self.task.await;
+        let _ = self.released.await;
     }
 
-    /// Stops at once, like a crash (`kill -9`): nothing more is written;
-    /// only what was already persisted survives. For tests.
-    pub fn crash(self) {
+    /// Stops at once, like a crash (`kill -9`): no input is handled and no
+    /// frame sent any more (a write already handed to the store finishes);
+    /// resolves once the store is released, so that a server can start
+    /// again on the same data directory. For tests.
+    pub async fn crash(self) {
         self.actor.abort();
         self.task.abort();
+        let _ = self.released.await;
     }
 }
 
@@ -115,7 +121,11 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
     )?;
     let (inputs, rx) = natter_driver::server::input_queue();
     let actor = ServerTask::new(server, store, Arc::new(TokioRuntime));
-    let actor_task = tokio::spawn(actor.run(rx));
+    let (released_tx, released) = futures::channel::oneshot::channel::<()>();
+    let actor_task = tokio::spawn(async move {
+        let _released = natter_driver::server::Released::new(released_tx);
+        let () = actor.run(rx).await;
+    });
     let actor_abort = actor_task.abort_handle();
     let shared = Shared {
         inputs,
@@ -155,6 +165,7 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
         shutdown: Some(shutdown),
         task,
         actor: actor_abort,
+        released,
         addr,
     })
 }
