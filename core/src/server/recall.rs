@@ -58,6 +58,7 @@ impl Server {
                 to: msg.to.clone(),
                 by: user.clone(),
                 ts: now,
+                counted: msg.body.counts_unread(),
             }));
             if let Conversation::Room(g) = &msg.to {
                 let notice = ServerFrame::Recalled(Recalled {

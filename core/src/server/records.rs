@@ -174,6 +174,8 @@ pub struct RecallRecord {
     pub by: UserId,
     /// When.
     pub ts: Millis,
+    /// The message counts in unread counts (its body is not a command).
+    pub counted: bool,
 }
 
 /// A group or room change.

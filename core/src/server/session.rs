@@ -158,42 +158,32 @@ impl Server {
                 seq,
                 msg: lookup(*mid)?.msg.clone(),
             }),
-            InboxEvent::Recalled {
-                mid,
-                from,
-                to,
-                by,
-                ts,
-            } => ServerFrame::Recalled(Recalled {
+            InboxEvent::Recalled(r) => ServerFrame::Recalled(Recalled {
                 seq,
-                mid: *mid,
-                from: from.clone(),
-                to: to.clone(),
-                by: by.clone(),
-                ts: *ts,
+                mid: r.mid,
+                from: r.from.clone(),
+                to: r.to.clone(),
+                by: r.by.clone(),
+                ts: r.ts,
             }),
-            InboxEvent::Receipt { kind, mid, by, ts } => ServerFrame::Receipt(ReceiptNotice {
+            InboxEvent::Receipt(n) => ServerFrame::Receipt(ReceiptNotice {
                 seq,
-                kind: *kind,
-                mid: *mid,
-                by: by.clone(),
-                ts: *ts,
+                ..(**n).clone()
             }),
             InboxEvent::ConvRead(n) => ServerFrame::ConvRead(ConvReadNotice {
                 seq,
                 ..(**n).clone()
             }),
-            InboxEvent::ConvDeleted { conv, history } => ServerFrame::ConvDeleted(ConvDeleted {
+            InboxEvent::ConvDeleted(n) => ServerFrame::ConvDeleted(ConvDeleted {
                 seq,
-                conv: conv.clone(),
-                history: *history,
+                ..(**n).clone()
             }),
-            InboxEvent::Thread { op, by, mid, info } => ServerFrame::Thread(ThreadNotice {
+            InboxEvent::Thread(t) => ServerFrame::Thread(ThreadNotice {
                 seq,
-                op: *op,
-                by: by.clone(),
-                mid: *mid,
-                info: (**info).clone(),
+                op: t.op,
+                by: t.by.clone(),
+                mid: t.mid,
+                info: (*t.info).clone(),
             }),
             InboxEvent::Tip(tip) => ServerFrame::GroupTip(crate::frame::group::GroupTip {
                 seq,

@@ -8,9 +8,10 @@
 use super::records::{Answer, RecallRecord, Record, ThreadRecord};
 use super::store::{Recall, StoredMessage};
 use crate::bounded::BoundedMap;
-use crate::frame::client::ReceiptKind;
 use crate::frame::group::{GroupKind, GroupTip, SystemNotice};
-use crate::frame::server::{ConvReadNotice, ConversationInfo, Reader, ThreadInfo, ThreadOp};
+use crate::frame::server::{
+    ConvDeleted, ConvReadNotice, ConversationInfo, Reader, ReceiptNotice, ThreadInfo, ThreadOp,
+};
 use crate::ids::{GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
 use crate::message::{Conversation, Entry, Message, Tombstone};
 use crate::time::Millis;
@@ -53,38 +54,32 @@ impl HistoryKey {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) enum InboxEvent {
     Msg(MessageId),
-    Recalled {
-        mid: MessageId,
-        from: UserId,
-        to: Conversation,
-        by: UserId,
-        ts: Millis,
-    },
-    Receipt {
-        kind: ReceiptKind,
-        mid: MessageId,
-        by: UserId,
-        ts: Millis,
-    },
+    Recalled(Box<RecallRecord>),
+    Receipt(Box<ReceiptNotice>),
     ConvRead(Box<ConvReadNotice>),
-    ConvDeleted {
-        conv: Conversation,
-        history: bool,
-    },
-    Thread {
-        op: ThreadOp,
-        by: UserId,
-        mid: Option<MessageId>,
-        info: Arc<ThreadInfo>,
-    },
+    ConvDeleted(Box<ConvDeleted>),
+    Thread(Box<ThreadEvent>),
     Tip(Arc<GroupTip>),
     System(Box<SystemNotice>),
+}
+
+/// A thread update for one user; the info is shared by every member's.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ThreadEvent {
+    pub(crate) op: ThreadOp,
+    pub(crate) by: UserId,
+    pub(crate) mid: Option<MessageId>,
+    pub(crate) info: Arc<ThreadInfo>,
 }
 
 /// A user's conversation as the server counts it (PROTOCOL.md §15 R12).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct UserConv {
+    /// The newest unread messages, at most [`UNREAD_TRACKED`].
     pub(crate) unread: BTreeSet<MessageId>,
+    /// Unread messages older than every one in `unread`.
+    #[serde(default)]
+    pub(crate) unread_older: u32,
     /// The newest message, as it is now (a tombstone once recalled).
     pub(crate) last: Option<Arc<Entry>>,
     pub(crate) read_upto: Option<MessageId>,
@@ -107,7 +102,49 @@ pub(crate) struct UserState {
     pub(crate) summary: BTreeMap<MessageId, u32>,
 }
 
+/// Unread messages tracked one by one per conversation; older ones are
+/// only counted (PROTOCOL.md §16), so a conversation nobody reads costs
+/// the same however long it grows.
+pub(crate) const UNREAD_TRACKED: usize = 1000;
+
 impl UserConv {
+    /// The unread count.
+    pub(crate) fn unread_count(&self) -> u32 {
+        u32::try_from(self.unread.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.unread_older)
+    }
+
+    /// A new unread message.
+    fn add_unread(&mut self, mid: MessageId) {
+        self.unread.insert(mid);
+        if self.unread.len() > UNREAD_TRACKED {
+            self.unread.pop_first();
+            self.unread_older = self.unread_older.saturating_add(1);
+        }
+    }
+
+    /// A recalled message leaves the count if it was in it: tracked, or
+    /// older than every tracked one, unread and `counted` for this user.
+    fn recall_unread(&mut self, mid: MessageId, counted: bool) {
+        if self.unread.remove(&mid) {
+            return;
+        }
+        let older = self.unread.first().is_some_and(|first| mid < *first);
+        if counted && older && self.read_upto.is_none_or(|r| mid > r) {
+            self.unread_older = self.unread_older.saturating_sub(1);
+        }
+    }
+
+    /// Read up to `upto`: every message up to it leaves the count (untracked
+    /// ones only when `upto` reaches the tracked ones).
+    fn read_to(&mut self, upto: MessageId) {
+        if self.unread.first().is_none_or(|first| upto >= *first) {
+            self.unread_older = 0;
+        }
+        self.unread.retain(|m| *m > upto);
+    }
+
     /// The id of the newest message.
     pub(crate) fn last_mid(&self) -> Option<MessageId> {
         self.last.as_ref().map(|e| e.mid())
@@ -363,12 +400,12 @@ impl State {
             .unwrap_or_default();
         let info = Arc::new(info);
         for user in members {
-            let event = InboxEvent::Thread {
+            let event = InboxEvent::Thread(Box::new(ThreadEvent {
                 op,
                 by: by.clone(),
                 mid,
                 info: Arc::clone(&info),
-            };
+            }));
             self.push(&user, event, out);
         }
     }
@@ -389,7 +426,7 @@ impl State {
         };
         Some(ConversationInfo {
             conv: conv.clone(),
-            unread: u32::try_from(c.unread.len()).unwrap_or(u32::MAX),
+            unread: c.unread_count(),
             last: c.last.as_deref().cloned(),
             name,
             peer_read: c.peer_read,
@@ -417,12 +454,13 @@ impl State {
                 ts,
                 sender,
             } => {
-                let event = InboxEvent::Receipt {
+                let event = InboxEvent::Receipt(Box::new(ReceiptNotice {
+                    seq: None,
                     kind: *kind,
                     mid: *mid,
                     by: by.clone(),
                     ts: *ts,
-                };
+                }));
                 self.push(sender, event, &mut out);
             }
             Record::ConvRead {
@@ -442,10 +480,11 @@ impl State {
                 {
                     u.cuts.insert(conv.clone(), last);
                 }
-                let event = InboxEvent::ConvDeleted {
+                let event = InboxEvent::ConvDeleted(Box::new(ConvDeleted {
+                    seq: None,
                     conv: conv.clone(),
                     history: *history,
-                };
+                }));
                 self.push(user, event, &mut out);
             }
             Record::GroupRead {
@@ -509,7 +548,7 @@ impl State {
                 && msg.body.counts_unread()
                 && c.read_upto.is_none_or(|r| msg.mid > r)
             {
-                c.unread.insert(msg.mid);
+                c.add_unread(msg.mid);
             }
             self.push(&user, InboxEvent::Msg(msg.mid), out);
         }
@@ -558,6 +597,7 @@ impl State {
             to,
             by,
             ts,
+            ..
         } = r;
         if let Some(stored) = self.message_mut(*mid) {
             if stored.recalled.is_some() {
@@ -571,17 +611,11 @@ impl State {
         for user in self.recall_recipients(*mid, from, to) {
             let conv = Conversation::seen_by(&user, from, to);
             if let Some(c) = self.user_mut(&user).convs.get_mut(&conv) {
-                c.unread.remove(mid);
+                let counted = r.counted && user != *from;
+                c.recall_unread(*mid, counted);
                 tombstone_last(&mut c.last, *mid, by, *ts);
             }
-            let event = InboxEvent::Recalled {
-                mid: *mid,
-                from: from.clone(),
-                to: to.clone(),
-                by: by.clone(),
-                ts: *ts,
-            };
-            self.push(&user, event, out);
+            self.push(&user, InboxEvent::Recalled(Box::new(r.clone())), out);
         }
         if let Conversation::Thread(t) = to {
             if let Some(thread) = self.threads.get_mut(t) {
@@ -603,7 +637,7 @@ impl State {
         let upto = upto.or(c.last_mid());
         if let Some(upto) = upto {
             c.read_upto = c.read_upto.max(Some(upto));
-            c.unread.retain(|m| *m > upto);
+            c.read_to(upto);
         }
         let event = InboxEvent::ConvRead(Box::new(ConvReadNotice {
             seq: None,
@@ -709,5 +743,17 @@ mod pairs {
         D: Deserializer<'de>,
     {
         Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every user keeps up to an inbox limit of these: one is two words.
+    #[test]
+    fn an_inbox_event_is_two_words() {
+        assert_eq!(std::mem::size_of::<InboxEvent>(), 16);
+        assert_eq!(std::mem::size_of::<(Seq, InboxEvent)>(), 24);
     }
 }

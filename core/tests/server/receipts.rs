@@ -110,3 +110,39 @@ fn group_read_acks_count_once_with_live_updates_an_offline_summary_and_readers()
         400
     );
 }
+
+/// Beyond the newest 1,000 unread messages a conversation only counts:
+/// the count stays exact through sends, a recall of an old one and a read.
+#[test]
+fn unread_counts_stay_exact_past_the_tracked_messages() {
+    let mut t = S::with(ServerConfig::new(SECRET).with_rates(u32::MAX, u32::MAX));
+    let a = t.login("alice");
+    let mut first = String::new();
+    for i in 0..1005 {
+        let got = t.text_to(a, &format!("m{i}"), "single", "bob", "hi");
+        if i == 0 {
+            first = of(&got, "sent")[0]["mid"].as_str().unwrap().to_owned();
+        }
+    }
+    let b = t.login("bob");
+    let unread = |t: &mut S| {
+        let list = t.ask(b, r#"{"type":"conv_list","id":"l"}"#);
+        of(&list, "conv_list")[0]["items"][0]["unread"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(unread(&mut t), 1005);
+    let ok = t.ask(
+        a,
+        &format!(r#"{{"type":"recall","id":"x","mid":"{first}"}}"#),
+    );
+    assert_eq!(of(&ok, "ok").len(), 1, "{ok:?}");
+    t.drain();
+    assert_eq!(unread(&mut t), 1004);
+    t.ask(
+        b,
+        r#"{"type":"conv_read","id":"r","conv":{"chat":"single","id":"alice"}}"#,
+    );
+    t.drain();
+    assert_eq!(unread(&mut t), 0);
+}
