@@ -70,7 +70,7 @@ pub(crate) struct ServeOptions {
     #[arg(long, env = "NATTER_OUT_QUEUE")]
     out_queue: Option<usize>,
     /// With --data: stored messages kept in memory, the newest; older ones
-    /// are read from the store when asked for [default: 50000]
+    /// are read from the store when asked for [default: 20000]
     #[arg(long, env = "NATTER_RESIDENT_MESSAGES")]
     resident_messages: Option<usize>,
     /// With --data: records between checkpoints, about the most a restart

@@ -28,7 +28,7 @@ const OLD_LOG: &str = "records.jsonl";
 
 /// Stored messages kept in memory by a server with a store, unless its
 /// configuration says otherwise.
-pub const RESIDENT_MESSAGES: usize = 50_000;
+pub const RESIDENT_MESSAGES: usize = 20_000;
 
 /// Records between checkpoints for a server with a store, unless its
 /// configuration says otherwise.
