@@ -1,7 +1,7 @@
 //! The WebSocket server: the core server state machine behind one actor
 //! task, WebSocket connections at `/ws`, attachment upload and download over
 //! HTTP, records and messages persisted to the data directory's store
-//! (natter-driver's [`Store`](natter_driver::server::Store)) before
+//! (natter-driver's `Store`) before
 //! acknowledgements go out, recovery from its checkpoint at start, graceful
 //! shutdown.
 
