@@ -95,10 +95,13 @@
 //!
 //! | what | bytes |
 //! |---|---|
-//! | an idle authenticated connection (with its online entry, timer and delivery window) | 418 |
-//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,470 |
-//! | a stored one-to-one text message between existing users, both inbox entries and history included | 545 |
-//! | a group member, with its notices and the join tips every member keeps | 578 |
+//! | an idle authenticated connection (with its online entry, timer and delivery window) | 432 |
+//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,517 |
+//! | a stored one-to-one text message between existing users, both inbox entries and history included | 539 |
+//! | a group member, with its notices and the join tips every member keeps | 370 |
+//!
+//! With a resident window, a message beyond it costs only its id in each
+//! recipient's inbox (16 bytes of event, 8 of position).
 //!
 //! Per message the server's work is the rules, one record, and one inbox
 //! entry per recipient; a group fan-out costs per member (one shared tip or
