@@ -5,7 +5,7 @@
 //! (this one and natter-tokio) drive the same natter-driver loop, so the
 //! client handle ([`natter_driver::ClientHandle`]) and its event stream are
 //! the same, and the server runs the same [`natter_driver::server::ServerTask`]
-//! with the same record log as `natter serve`. What only natter-tokio has:
+//! with the same store as `natter serve`. What only natter-tokio has:
 //! the HTTP upload and download endpoints, `send_file`, and the `natter`
 //! command.
 //!

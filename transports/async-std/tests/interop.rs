@@ -210,7 +210,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 /// What one server acknowledged, the other finds in the same data
-/// directory: the async-std server persists to the same record log.
+/// directory: the async-std server persists to the same store.
 #[test]
 fn a_data_directory_written_by_the_async_std_server_is_read_by_the_tokio_server() {
     let rt = tokio_rt();
