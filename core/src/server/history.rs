@@ -79,7 +79,7 @@ impl Server {
                 newest_first,
                 limit: limit + 1,
             };
-            self.park_page(conn, ClientFrame::History(q), query);
+            self.park(conn, ClientFrame::History(q), query);
             return Ok(None);
         }
         ids.extend(

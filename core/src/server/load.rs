@@ -94,17 +94,13 @@ impl Server {
         let Some(mid) = named_message(frame).filter(|m| self.state.must_load(*m)) else {
             return false;
         };
-        let input = Waiting::Request {
-            conn,
-            frame: Box::new(frame.clone()),
-        };
-        self.load(Query::Messages(vec![mid]), input);
+        self.park(conn, frame.clone(), Query::Messages(vec![mid]));
         true
     }
 
-    /// Parks a history request whose page reaches beyond the resident
-    /// window (unless it is coming back from its load).
-    pub(crate) fn park_page(&mut self, conn: ConnectionId, frame: ClientFrame, query: Query) {
+    /// Parks a request until `query` is answered: one naming an old
+    /// message, or a history page reaching beyond the resident window.
+    pub(crate) fn park(&mut self, conn: ConnectionId, frame: ClientFrame, query: Query) {
         let input = Waiting::Request {
             conn,
             frame: Box::new(frame),
@@ -128,10 +124,6 @@ impl Server {
         let Some(parked) = self.parked.remove(&id) else {
             return;
         };
-        let asked: Vec<MessageId> = match &parked.query {
-            Query::Messages(mids) => mids.clone(),
-            Query::History { .. } => Vec::new(),
-        };
         for row in rows.into_iter().filter(|r| answers(&parked.query, r)) {
             self.state.faulted.insert(row.mid(), row);
         }
@@ -140,9 +132,11 @@ impl Server {
                 self.state.faulted.insert(*mid, row.clone());
             }
         }
-        for mid in asked {
-            if !self.state.faulted.contains_key(&mid) {
-                self.state.absent.insert(mid);
+        if let Query::Messages(asked) = &parked.query {
+            for mid in asked {
+                if !self.state.faulted.contains_key(mid) {
+                    self.state.absent.insert(*mid);
+                }
             }
         }
         match parked.input {
