@@ -1,24 +1,30 @@
 //! natter-conformance: language-neutral JSON test vectors for the Natter
 //! protocol, and their runner.
 //!
-//! The vectors live in `conformance/vectors/*.json` and are plain data, so an
-//! implementation in any language can run them; their format is described in
-//! each file's `description`:
+//! The vectors live in `conformance/vectors/` and are plain data, so an
+//! implementation in any language can run them; each file's `description`
+//! says how to read it:
 //!
 //! * `codec.json`: bytes in, the frame or the typed error (and wire code)
 //!   out;
-//! * `server.json`: scripts of connections and frames, with the exact frames
-//!   a server sends back (handshake, refusals, fan-out, idempotency, replay,
-//!   errors, recall, conversation read, groups and read counts).
+//! * `server/NN-section.json`: scripts of connections and frames, with the
+//!   exact frames a server sends back, one file per PROTOCOL.md section.
 //!
-//! This crate runs them against `natter-core`:
+//! The runner ([`script::run_case`]) plays the scripts against a
+//! [`script::Target`]: natter-core in process ([`core_server::CoreServer`],
+//! every frame in its exact global order) or any server over WebSockets
+//! ([`wire_server::WireServer`], with per-case users and server-assigned ids
+//! bound on first sight). Every case ends with an Autobahn-like
+//! [`report::Verdict`].
 //!
 //! ```
-//! use natter_conformance::{codec, server, vector_path};
-//! let report = codec::run_file(vector_path("codec.json"))?;
-//! assert!(report.failures.is_empty(), "{report}");
-//! let report = server::run_file(vector_path("server.json"))?;
-//! assert!(report.failures.is_empty(), "{report}");
+//! use natter_conformance::report::Report;
+//! use natter_conformance::{codec, core_server::CoreServer, vector_path};
+//! let mut report = Report::new("core");
+//! codec::run_file(vector_path("codec.json"), &mut report)?;
+//! let files = natter_conformance::server_files()?;
+//! natter_conformance::run_server_files(&files, &mut CoreServer::default(), &mut report)?;
+//! assert!(report.ok(), "{report}");
 //! # Ok::<(), natter_conformance::VectorError>(())
 //! ```
 
@@ -26,10 +32,14 @@
 #![warn(missing_docs)]
 
 pub mod codec;
-pub mod server;
+pub mod compare;
+pub mod core_server;
+pub mod record;
+pub mod report;
+pub mod script;
+pub mod wire_server;
 
 use serde::de::DeserializeOwned;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The path of a vector file shipped in this crate's `vectors/` directory.
@@ -72,38 +82,33 @@ fn read<T: DeserializeOwned>(path: &Path) -> Result<T, VectorError> {
     })
 }
 
-/// The outcome of running a file.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Cases that behaved as expected.
-    pub passed: usize,
-    /// Cases that did not, each with what happened.
-    pub failures: Vec<String>,
+/// The server script files shipped in `vectors/server/`, in section order.
+pub fn server_files() -> Result<Vec<PathBuf>, VectorError> {
+    let dir = vector_path("server");
+    let entries = std::fs::read_dir(&dir).map_err(|source| VectorError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
-impl Report {
-    /// Runs `check` on every case, naming failures by `name`.
-    fn collect<C>(
-        cases: &[C],
-        name: impl Fn(&C) -> &str,
-        check: impl Fn(&C) -> Result<(), String>,
-    ) -> Report {
-        let mut report = Report::default();
-        for case in cases {
-            match check(case) {
-                Ok(()) => report.passed += 1,
-                Err(why) => report.failures.push(format!("{}: {why}", name(case))),
-            }
+/// Reads the server script files at `paths` and runs every case against
+/// `target`, into `report`.
+pub fn run_server_files(
+    paths: &[PathBuf],
+    target: &mut dyn script::Target,
+    report: &mut report::Report,
+) -> Result<(), VectorError> {
+    for path in paths {
+        let file: script::VectorFile = read(path)?;
+        for case in &file.cases {
+            report.results.push(script::run_case(&file, case, target));
         }
-        report
     }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for failure in &self.failures {
-            writeln!(f, "FAIL {failure}")?;
-        }
-        write!(f, "{} passed, {} failed", self.passed, self.failures.len())
-    }
+    Ok(())
 }

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use futures::{SinkExt, StreamExt};
 use natter_core::client::{Config, ConnectionState, Event, Outgoing};
 use natter_core::server::{ServerConfig, token};
@@ -9,6 +11,7 @@ use natter_core::{Body, Conversation, DeviceId, Millis, UserId};
 use natter_tokio::{Client, ServeConfig, ServerHandle, serve, upload, wall_clock};
 use std::path::PathBuf;
 use std::time::Duration;
+use support::{natter_serve, scratch_dir};
 use tokio_tungstenite::tungstenite::Message;
 
 const SECRET: &[u8] = b"loopback-secret";
@@ -27,16 +30,6 @@ async fn start(data: Option<PathBuf>, max_upload: usize) -> ServerHandle {
     config.data = data;
     config.max_upload = max_upload;
     serve(listener, config).await.unwrap()
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "natter-test-{name}-{}-{}",
-        std::process::id(),
-        wall_clock().0
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 async fn until<T>(
@@ -494,45 +487,17 @@ async fn a_slow_consumer_is_disconnected_and_resumes_losing_nothing() {
     server.shutdown().await;
 }
 
-/// Starts `natter serve` on `data` as a child process; returns it with its
-/// WebSocket URL (read from its first line of output; the rest of its
-/// output is drained by a thread, so the child never writes to a closed
-/// pipe).
-fn natter_serve(data: &std::path::Path) -> (std::process::Child, String) {
-    use std::io::{BufRead, Read};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--user-rate",
-            "100000",
-            "--data",
-        ])
-        .arg(data)
-        .env("NATTER_SECRET", std::str::from_utf8(SECRET).unwrap())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut out.take(u64::MAX), &mut std::io::sink()));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("ws://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, url)
-}
-
 /// `kill -9` of `natter serve --data` in the middle of a stream of sends
 /// loses no acknowledged message: every send answered `sent` before the
 /// kill is in the history the restarted server serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_loses_no_acknowledged_message() {
     let dir = scratch_dir("kill9");
-    let (mut child, url) = natter_serve(&dir);
+    let (mut child, url) = natter_serve(
+        &["--user-rate", "100000"],
+        &dir,
+        std::str::from_utf8(SECRET).unwrap(),
+    );
     let config = Config::new(DeviceId::new("alice-1").unwrap(), 5);
     let (alice, mut events) = Client::connect(&url, token_for("alice"), config);
     until(&mut events, |e| {
@@ -572,7 +537,11 @@ async fn kill_9_under_load_loses_no_acknowledged_message() {
     alice.close();
     sender.abort();
 
-    let (mut child, url) = natter_serve(&dir);
+    let (mut child, url) = natter_serve(
+        &["--user-rate", "100000"],
+        &dir,
+        std::str::from_utf8(SECRET).unwrap(),
+    );
     let config = Config::new(DeviceId::new("bob-1").unwrap(), 6);
     let (bob, mut events) = Client::connect(&url, token_for("bob"), config);
     until(&mut events, |e| {

@@ -1,0 +1,109 @@
+//! `natter-conformance`: runs the Natter conformance vectors.
+//!
+//! ```text
+//! natter-conformance core                                  # against natter-core, in process
+//! natter-conformance server --server ws://HOST:PORT/ws --secret S   # against a live server
+//! natter-conformance record conformance/vectors/server/06-sending.json  # maintainers
+//! ```
+//!
+//! Each mode prints failures and a summary, writes every verdict to
+//! `--report FILE` as JSON when asked, and exits 1 when a case failed.
+
+use clap::{Parser, Subcommand};
+use natter_conformance::report::Report;
+use natter_conformance::{VectorError, codec, core_server, record, vector_path, wire_server};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Runs the Natter conformance vectors.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+    /// Writes every case's verdict to this file as JSON.
+    #[arg(long, global = true)]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Runs the codec and server vectors against natter-core in process.
+    Core,
+    /// Runs the server scripts over WebSockets against a live server,
+    /// started with the settings of the vector files' `server` block.
+    Server {
+        /// The server's WebSocket URL.
+        #[arg(long)]
+        server: String,
+        /// The server's token secret.
+        #[arg(long)]
+        secret: String,
+        /// Milliseconds to wait for frames nobody expects.
+        #[arg(long, default_value_t = 40)]
+        settle_ms: u64,
+    },
+    /// Fills the expectations of server script files from natter-core and
+    /// rewrites them (review the diff before committing).
+    Record {
+        /// The files.
+        files: Vec<PathBuf>,
+    },
+}
+
+fn run(cli: &Cli) -> Result<Option<Report>, VectorError> {
+    let files = natter_conformance::server_files()?;
+    let report = match &cli.mode {
+        Mode::Core => {
+            let mut report = Report::new("core");
+            codec::run_file(vector_path("codec.json"), &mut report)?;
+            let mut target = core_server::CoreServer::default();
+            natter_conformance::run_server_files(&files, &mut target, &mut report)?;
+            report
+        }
+        Mode::Server {
+            server,
+            secret,
+            settle_ms,
+        } => {
+            let mut report = Report::new(format!("server {server}"));
+            let settle = Duration::from_millis(*settle_ms);
+            let mut target = wire_server::WireServer::new(server, secret, settle);
+            natter_conformance::run_server_files(&files, &mut target, &mut report)?;
+            report
+        }
+        Mode::Record { files } => {
+            for file in files {
+                record::record_file(file)?;
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(report))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let report = match run(&cli) {
+        Ok(Some(report)) => report,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("natter-conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{report}");
+    if let Some(path) = &cli.report {
+        let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, json) {
+            eprintln!("natter-conformance: writing {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
