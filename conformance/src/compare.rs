@@ -114,6 +114,15 @@ fn symbol_kind(key: &str, parent: &Map<String, Value>, kinds: &[Kind]) -> Option
     kinds.contains(&kind).then_some(kind)
 }
 
+/// Replaces every symbol of `kinds` in `value` that `f` maps.
+pub fn rename(value: &mut Value, kinds: &[Kind], f: &dyn Fn(&str) -> Option<String>) {
+    walk_symbols(value, kinds, &mut |_, s| {
+        if let Some(new) = f(s) {
+            *s = new;
+        }
+    });
+}
+
 /// Calls `f` on every symbol string in `value`.
 fn walk_symbols(value: &mut Value, kinds: &[Kind], f: &mut impl FnMut(Kind, &mut String)) {
     match value {

@@ -11,7 +11,9 @@
 
 use clap::{Parser, Subcommand};
 use natter_conformance::report::Report;
-use natter_conformance::{VectorError, codec, core_server, record, vector_path, wire_server};
+use natter_conformance::{
+    VectorError, client_script, codec, core_server, record, vector_path, wire_server,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,7 +31,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Mode {
-    /// Runs the codec and server vectors against natter-core in process.
+    /// Runs the codec, server and client vectors against natter-core in
+    /// process.
     Core,
     /// Runs the server scripts over WebSockets against a live server,
     /// started with the settings of the vector files' `server` block.
@@ -44,8 +47,9 @@ enum Mode {
         #[arg(long, default_value_t = 40)]
         settle_ms: u64,
     },
-    /// Fills the expectations of server script files from natter-core and
-    /// rewrites them (review the diff before committing).
+    /// Fills the expectations of server script or client vector files
+    /// (`vectors/client/`) from natter-core and rewrites them (review the
+    /// diff before committing).
     Record {
         /// The files.
         files: Vec<PathBuf>,
@@ -60,6 +64,10 @@ fn run(cli: &Cli) -> Result<Option<Report>, VectorError> {
             codec::run_file(vector_path("codec.json"), &mut report)?;
             let mut target = core_server::CoreServer::default();
             natter_conformance::run_server_files(&files, &mut target, &mut report)?;
+            natter_conformance::run_client_files(
+                &natter_conformance::client_files()?,
+                &mut report,
+            )?;
             report
         }
         Mode::Server {
@@ -75,7 +83,11 @@ fn run(cli: &Cli) -> Result<Option<Report>, VectorError> {
         }
         Mode::Record { files } => {
             for file in files {
-                record::record_file(file)?;
+                if file.parent().is_some_and(|d| d.ends_with("client")) {
+                    client_script::record_file(file)?;
+                } else {
+                    record::record_file(file)?;
+                }
             }
             return Ok(None);
         }

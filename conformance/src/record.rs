@@ -44,10 +44,23 @@ pub fn record_file(path: &Path) -> Result<(), VectorError> {
         }
         target.end();
     }
-    std::fs::write(path, layout(&raw)).map_err(|source| VectorError::Io {
+    write(path, &raw)
+}
+
+/// Writes a vector file in the vectors' layout.
+pub(crate) fn write(path: &Path, file: &Value) -> Result<(), VectorError> {
+    std::fs::write(path, layout(file)).map_err(|source| VectorError::Io {
         path: path.into(),
         source,
     })
+}
+
+/// One JSON value per line, comma-separated.
+fn lines(out: &mut String, values: &[Value], indent: &str) {
+    for (n, v) in values.iter().enumerate() {
+        let sep = if n + 1 < values.len() { "," } else { "" };
+        let _ = writeln!(out, "{indent}{v}{sep}");
+    }
 }
 
 /// The vectors' layout: the header fields one per line, one case per
@@ -81,14 +94,26 @@ fn layout(file: &Value) -> String {
         );
         for (j, step) in steps.iter().enumerate() {
             let sep = if j + 1 < steps.len() { "," } else { "" };
-            match step.get("expect").and_then(Value::as_array) {
-                Some(frames) if !frames.is_empty() => {
+            match step.get("expect") {
+                Some(Value::Array(frames)) if !frames.is_empty() => {
                     out.push_str("      {\"expect\": [\n");
-                    for (n, f) in frames.iter().enumerate() {
-                        let fsep = if n + 1 < frames.len() { "," } else { "" };
-                        let _ = writeln!(out, "        {f}{fsep}");
-                    }
+                    lines(&mut out, frames, "        ");
                     let _ = writeln!(out, "      ]}}{sep}");
+                }
+                Some(Value::Object(parts)) => {
+                    out.push_str("      {\"expect\": {\n");
+                    for (n, (name, list)) in parts.iter().enumerate() {
+                        let list = list.as_array().cloned().unwrap_or_default();
+                        let psep = if n + 1 < parts.len() { "," } else { "" };
+                        if list.is_empty() {
+                            let _ = writeln!(out, "        \"{name}\": []{psep}");
+                        } else {
+                            let _ = writeln!(out, "        \"{name}\": [");
+                            lines(&mut out, &list, "          ");
+                            let _ = writeln!(out, "        ]{psep}");
+                        }
+                    }
+                    let _ = writeln!(out, "      }}}}{sep}");
                 }
                 _ => {
                     let _ = writeln!(out, "      {step}{sep}");
