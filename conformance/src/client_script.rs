@@ -117,7 +117,7 @@ pub struct ClientCase {
 }
 
 /// One step of a client script.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum ClientStep {
     /// Sets the clock.
@@ -164,15 +164,6 @@ pub struct Expected {
     pub frames: Vec<Value>,
     /// Events reported to the application, in order.
     pub events: Vec<Value>,
-}
-
-/// The file's client settings with the case's changes.
-pub fn settings(file: &ClientFile, case: &ClientCase) -> Result<ClientSettings, String> {
-    let mut merged = file.client.clone();
-    if let (Some(base), Some(Value::Object(over))) = (merged.as_object_mut(), &case.client) {
-        base.extend(over.clone());
-    }
-    serde_json::from_value(merged).map_err(|e| format!("client settings: {e}"))
 }
 
 /// natter-core's client driven by a script.
@@ -282,14 +273,61 @@ pub fn matcher() -> Matcher {
     }
 }
 
-/// Runs one client case against natter-core's client.
-pub fn run_case(file: &ClientFile, case: &ClientCase) -> CaseResult {
+/// A client the vectors run against.
+pub trait ClientTarget {
+    /// Starts a case with a fresh client configured by `settings` (the
+    /// merged `client` block, as JSON).
+    fn begin(&mut self, settings: &Value) -> Result<(), String>;
+    /// Runs one step other than an expectation. Frames in `receive` steps
+    /// and commands have their request ids substituted already.
+    fn step(&mut self, step: &ClientStep) -> Result<(), String>;
+    /// What the client did since the last call, waiting (for a client over
+    /// a network) until `expected` has arrived or a deadline passes.
+    fn take(&mut self, expected: &Expected) -> Result<Expected, String>;
+    /// Ends the case.
+    fn end(&mut self);
+}
+
+impl ClientTarget for Option<CoreClient> {
+    fn begin(&mut self, settings: &Value) -> Result<(), String> {
+        let settings: ClientSettings = serde_json::from_value(settings.clone())
+            .map_err(|e| format!("client settings: {e}"))?;
+        *self = Some(CoreClient::new(&settings)?);
+        Ok(())
+    }
+
+    fn step(&mut self, step: &ClientStep) -> Result<(), String> {
+        let client = self.as_mut().ok_or("no case begun")?;
+        client.step(step, &mut Matcher::default()).map(drop)
+    }
+
+    fn take(&mut self, _: &Expected) -> Result<Expected, String> {
+        Ok(self.as_mut().map(CoreClient::take).unwrap_or_default())
+    }
+
+    fn end(&mut self) {
+        *self = None;
+    }
+}
+
+/// The file's `client` block with the case's changes, as JSON.
+pub fn settings_json(file: &ClientFile, case: &ClientCase) -> Value {
+    let mut merged = file.client.clone();
+    if let (Some(base), Some(Value::Object(over))) = (merged.as_object_mut(), &case.client) {
+        base.extend(over.clone());
+    }
+    merged
+}
+
+/// Runs one client case against `target`.
+pub fn run_case(file: &ClientFile, case: &ClientCase, target: &mut dyn ClientTarget) -> CaseResult {
     let mut result = CaseResult::new(&file.section, &case.name);
     let mut notes = Vec::new();
-    let outcome = settings(file, case)
-        .and_then(|s| CoreClient::new(&s))
+    let outcome = target
+        .begin(&settings_json(file, case))
         .map_err(|why| (why, None, None))
-        .and_then(|mut client| run_steps(case, &mut client, &mut notes));
+        .and_then(|()| run_steps(case, target, &mut notes));
+    target.end();
     result.notes = notes;
     match outcome {
         Ok(()) if result.notes.is_empty() => result.with(Verdict::Pass, None),
@@ -307,17 +345,23 @@ type Failure = (String, Option<Value>, Option<Value>);
 
 fn run_steps(
     case: &ClientCase,
-    client: &mut CoreClient,
+    target: &mut dyn ClientTarget,
     notes: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let mut matcher = matcher();
     let plain = |why: String| (why, None, None);
     for (i, step) in case.steps.iter().enumerate() {
-        client
-            .step(step, &mut matcher)
-            .map_err(|e| plain(format!("step {i}: {e}")))?;
+        let mut substituted = step.clone();
+        if let ClientStep::Receive { receive: value } | ClientStep::Command { command: value } =
+            &mut substituted
+        {
+            let kinds = matcher.kinds.clone();
+            matcher.symbols.substitute(&kinds, value);
+        }
         if let ClientStep::Expect { expect } = step {
-            let got = client.take();
+            let got = target
+                .take(expect)
+                .map_err(|e| plain(format!("step {i}: {e}")))?;
             compare(&mut matcher, expect, &got, notes).map_err(|why| {
                 (
                     format!("step {i}: {why}"),
@@ -325,9 +369,15 @@ fn run_steps(
                     serde_json::to_value(&got).ok(),
                 )
             })?;
+        } else {
+            target
+                .step(&substituted)
+                .map_err(|e| plain(format!("step {i}: {e}")))?;
         }
     }
-    let rest = client.take();
+    let rest = target
+        .take(&Expected::default())
+        .map_err(|e| plain(format!("after the last step: {e}")))?;
     if rest == Expected::default() {
         Ok(())
     } else {
@@ -371,7 +421,11 @@ pub fn record_file(path: &std::path::Path) -> Result<(), crate::VectorError> {
     let file: ClientFile = crate::read(path)?;
     let mut raw: Value = crate::read(path)?;
     for (c, case) in file.cases.iter().enumerate() {
-        let Ok(mut client) = settings(&file, case).and_then(|s| CoreClient::new(&s)) else {
+        let settings = serde_json::from_value(settings_json(&file, case));
+        let Ok(mut client) = settings
+            .map_err(|e| e.to_string())
+            .and_then(|s| CoreClient::new(&s))
+        else {
             continue;
         };
         let mut matcher = matcher();
@@ -424,7 +478,7 @@ mod tests {
     fn shipped_client_vectors_pass() {
         let mut report = Report::new("core");
         let files = crate::client_files().expect("vectors/client");
-        crate::run_client_files(&files, &mut report).expect("readable");
+        crate::run_client_files(&files, &mut None, &mut report).expect("readable");
         assert!(report.ok(), "{report}");
         assert!(report.count(Verdict::Pass) >= 50, "{report}");
     }
@@ -441,7 +495,7 @@ mod tests {
             ]}]
         }))
         .expect("valid");
-        let result = run_case(&file, &file.cases[0]);
+        let result = run_case(&file, &file.cases[0], &mut None);
         assert_eq!(result.verdict, Verdict::Fail);
         assert_eq!(
             result.detail.as_deref(),

@@ -4,7 +4,8 @@
 //! Frames are compared as JSON values, with three allowances written down in
 //! the vector files' descriptions:
 //!
-//! * `reason` fields are human-readable and never compared;
+//! * `reason` fields are human-readable and `agent` fields name a client's
+//!   software: neither is ever compared;
 //! * a field the vector does not name is allowed (PROTOCOL.md §1: receivers
 //!   ignore fields they do not know) but makes the verdict non-strict;
 //! * in wire mode, values the implementation assigns (see [`Symbols`]) are
@@ -15,6 +16,9 @@ use std::collections::BTreeMap;
 
 /// Fields whose value is a server clock reading.
 pub const CLOCK_FIELDS: &[&str] = &["ts", "time", "created", "recalled_at", "peer_read"];
+
+/// Fields never compared: human-readable reasons, a client's name.
+const UNCOMPARED: &[&str] = &["reason", "agent"];
 
 /// Fields whose value is a message id assigned by the server.
 const MID_FIELDS: &[&str] = &["mid", "upto", "root", "cursor", "next"];
@@ -210,7 +214,7 @@ impl Matcher {
             }
             (Value::Object(e), Value::Object(a)) => {
                 for (k, ev) in e {
-                    if k == "reason" {
+                    if UNCOMPARED.contains(&k.as_str()) {
                         continue;
                     }
                     let p = format!("{path}.{k}");
@@ -220,7 +224,7 @@ impl Matcher {
                     }
                 }
                 for k in a.keys() {
-                    if k != "reason" && !e.contains_key(k) {
+                    if !UNCOMPARED.contains(&k.as_str()) && !e.contains_key(k) {
                         notes.push(format!("{path}.{k}: a field the vector does not name"));
                     }
                 }

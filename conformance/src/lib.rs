@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod client_api;
 pub mod client_script;
 pub mod codec;
@@ -39,7 +40,9 @@ pub mod core_server;
 pub mod record;
 pub mod report;
 pub mod script;
+pub mod wire_client;
 pub mod wire_server;
+pub mod ws;
 
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -62,6 +65,9 @@ pub enum VectorError {
         /// Why.
         source: std::io::Error,
     },
+    /// A run could not go on (a connection failed, nobody connected).
+    #[error("{0}")]
+    Run(String),
     /// The file is not a valid vector file.
     #[error("parsing {path}: {source}")]
     Format {
@@ -110,12 +116,18 @@ pub fn client_files() -> Result<Vec<PathBuf>, VectorError> {
 }
 
 /// Reads the client vector files at `paths` and runs every case against
-/// natter-core's client, into `report`.
-pub fn run_client_files(paths: &[PathBuf], report: &mut report::Report) -> Result<(), VectorError> {
+/// `target`, into `report`.
+pub fn run_client_files(
+    paths: &[PathBuf],
+    target: &mut dyn client_script::ClientTarget,
+    report: &mut report::Report,
+) -> Result<(), VectorError> {
     for path in paths {
         let file: client_script::ClientFile = read(path)?;
         for case in &file.cases {
-            report.results.push(client_script::run_case(&file, case));
+            report
+                .results
+                .push(client_script::run_case(&file, case, target));
         }
     }
     Ok(())

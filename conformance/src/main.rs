@@ -3,6 +3,8 @@
 //! ```text
 //! natter-conformance core                                  # against natter-core, in process
 //! natter-conformance server --server ws://HOST:PORT/ws --secret S   # against a live server
+//! natter-conformance client --listen 127.0.0.1:7880      # as the server of a client under test
+//! natter-conformance agent --runner ws://127.0.0.1:7880  # natter-core's client, under test
 //! natter-conformance record conformance/vectors/server/06-sending.json  # maintainers
 //! ```
 //!
@@ -11,8 +13,9 @@
 
 use clap::{Parser, Subcommand};
 use natter_conformance::report::Report;
+use natter_conformance::wire_client::WireClient;
 use natter_conformance::{
-    VectorError, client_script, codec, core_server, record, vector_path, wire_server,
+    VectorError, agent, client_script, codec, core_server, record, vector_path, wire_server,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +50,28 @@ enum Mode {
         #[arg(long, default_value_t = 40)]
         settle_ms: u64,
     },
+    /// Plays the server for a client under test: listens on `--listen`,
+    /// waits for the client's test agent on `/control`, and runs the client
+    /// vectors, the client connecting to `/ws` (see the crate docs of
+    /// `wire_client`).
+    Client {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7880")]
+        listen: std::net::SocketAddr,
+        /// Seconds to wait for the agent.
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
+        /// Milliseconds to wait for frames and events nobody expects.
+        #[arg(long, default_value_t = 20)]
+        settle_ms: u64,
+    },
+    /// The test agent for natter-core's client: connects to a runner in
+    /// client mode and drives natter-core's client as it asks.
+    Agent {
+        /// The runner, `ws://HOST:PORT`.
+        #[arg(long)]
+        runner: String,
+    },
     /// Fills the expectations of server script or client vector files
     /// (`vectors/client/`) from natter-core and rewrites them (review the
     /// diff before committing).
@@ -64,10 +89,8 @@ fn run(cli: &Cli) -> Result<Option<Report>, VectorError> {
             codec::run_file(vector_path("codec.json"), &mut report)?;
             let mut target = core_server::CoreServer::default();
             natter_conformance::run_server_files(&files, &mut target, &mut report)?;
-            natter_conformance::run_client_files(
-                &natter_conformance::client_files()?,
-                &mut report,
-            )?;
+            let clients = natter_conformance::client_files()?;
+            natter_conformance::run_client_files(&clients, &mut None, &mut report)?;
             report
         }
         Mode::Server {
@@ -80,6 +103,26 @@ fn run(cli: &Cli) -> Result<Option<Report>, VectorError> {
             let mut target = wire_server::WireServer::new(server, secret, settle);
             natter_conformance::run_server_files(&files, &mut target, &mut report)?;
             report
+        }
+        Mode::Client {
+            listen,
+            wait_secs,
+            settle_ms,
+        } => {
+            let settle = Duration::from_millis(*settle_ms);
+            let mut target = WireClient::listen(*listen, settle).map_err(VectorError::Run)?;
+            println!("waiting for a test agent at {}/control", target.url());
+            target
+                .wait_for_agent(Duration::from_secs(*wait_secs))
+                .map_err(VectorError::Run)?;
+            let mut report = Report::new(format!("client {}", target.url()));
+            let clients = natter_conformance::client_files()?;
+            natter_conformance::run_client_files(&clients, &mut target, &mut report)?;
+            report
+        }
+        Mode::Agent { runner } => {
+            agent::run(runner).map_err(VectorError::Run)?;
+            return Ok(None);
         }
         Mode::Record { files } => {
             for file in files {

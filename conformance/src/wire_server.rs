@@ -15,14 +15,12 @@
 
 use crate::compare::{Kind, Matcher};
 use crate::script::{Case, Settings, Step, Target, VectorFile};
+use crate::ws::Peer;
 use natter_core::server::token;
 use natter_core::{Millis, UserId};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use tungstenite::{Message, WebSocket};
 
 /// A live server at a WebSocket URL as a [`Target`].
 #[derive(Debug)]
@@ -38,15 +36,8 @@ pub struct WireServer {
     prefix: String,
     users: Vec<String>,
     file_secret: String,
-    conns: BTreeMap<u64, Conn>,
+    conns: BTreeMap<u64, Peer>,
     arrived: Vec<(u64, Value)>,
-}
-
-/// One connection.
-#[derive(Debug)]
-struct Conn {
-    ws: WebSocket<TcpStream>,
-    open: bool,
 }
 
 impl WireServer {
@@ -104,19 +95,8 @@ impl WireServer {
     /// Reads what has arrived on every open connection, without waiting.
     fn poll(&mut self) {
         let mut got = Vec::new();
-        for (id, conn) in self.conns.iter_mut().filter(|(_, c)| c.open) {
-            loop {
-                match conn.ws.read() {
-                    Ok(Message::Text(text)) => got.push((*id, text.as_bytes().to_vec())),
-                    Ok(Message::Binary(bytes)) => got.push((*id, bytes.to_vec())),
-                    Ok(_) => {}
-                    Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        conn.open = false;
-                        break;
-                    }
-                }
-            }
+        for (id, conn) in &mut self.conns {
+            got.extend(conn.read_all().into_iter().map(|bytes| (*id, bytes)));
         }
         for (id, bytes) in got {
             let mut value = serde_json::from_slice(&bytes)
@@ -190,27 +170,14 @@ impl Target for WireServer {
     fn at(&mut self, _: u64) {}
 
     fn connect(&mut self, conn: u64) -> Result<(), String> {
-        let addr = self
-            .url
-            .strip_prefix("ws://")
-            .and_then(|rest| rest.split('/').next())
-            .ok_or_else(|| format!("{}: not a ws:// URL", self.url))?;
-        let stream = TcpStream::connect(addr).map_err(|e| format!("connecting {addr}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (ws, _) = tungstenite::client(self.url.as_str(), stream)
-            .map_err(|e| format!("WebSocket handshake with {}: {e}", self.url))?;
-        ws.get_ref()
-            .set_nonblocking(true)
-            .map_err(|e| e.to_string())?;
-        self.conns.insert(conn, Conn { ws, open: true });
+        self.conns.insert(conn, Peer::connect(&self.url)?);
         Ok(())
     }
 
     fn disconnect(&mut self, conn: u64) -> Result<(), String> {
         self.poll();
-        if let Some(mut c) = self.conns.remove(&conn) {
-            let _ = c.ws.close(None);
-            let _ = c.ws.flush();
+        if let Some(c) = self.conns.remove(&conn) {
+            c.close();
         }
         // Let the server see the close before the script goes on.
         std::thread::sleep(self.settle);
@@ -233,15 +200,8 @@ impl Target for WireServer {
             .conns
             .get_mut(&conn)
             .ok_or_else(|| format!("connection {conn} is not open"))?;
-        let mut result = c.ws.send(Message::text(text));
-        while let Err(tungstenite::Error::Io(e)) = &result {
-            if e.kind() != ErrorKind::WouldBlock {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-            result = c.ws.flush();
-        }
-        result.map_err(|e| format!("sending on connection {conn}: {e}"))
+        c.send(text)
+            .map_err(|e| format!("sending on connection {conn}: {e}"))
     }
 
     fn received(&mut self, expected: &[(u64, Value)]) -> Result<Vec<(u64, Value)>, String> {
@@ -258,9 +218,8 @@ impl Target for WireServer {
     }
 
     fn end(&mut self) {
-        for (_, mut c) in std::mem::take(&mut self.conns) {
-            let _ = c.ws.close(None);
-            let _ = c.ws.flush();
+        for (_, c) in std::mem::take(&mut self.conns) {
+            c.close();
         }
     }
 }
