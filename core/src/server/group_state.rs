@@ -112,6 +112,16 @@ fn group_of(record: &GroupRecord) -> &GroupId {
 }
 
 impl State {
+    /// A user who leaves a group, or is removed from it, leaves its threads
+    /// too (PROTOCOL.md §10): a thread is part of its group.
+    fn leave_threads(&mut self, group: &GroupId, user: &UserId) {
+        for thread in self.threads.values_mut() {
+            if thread.info.group == *group {
+                thread.members.remove(user);
+            }
+        }
+    }
+
     pub(crate) fn apply_group(&mut self, record: &GroupRecord, out: &mut Appended) {
         let gid = group_of(record).clone();
         if !matches!(record, GroupRecord::Create { .. }) && !self.groups.contains_key(&gid) {
@@ -243,6 +253,7 @@ impl State {
                 if let Some(g) = self.groups.get_mut(group) {
                     g.members.remove(user);
                 }
+                self.leave_threads(group, user);
                 self.push(user, system(SystemOp::Left, group, user, None, *ts), out);
             }
             GroupRecord::Kick {
@@ -255,6 +266,9 @@ impl State {
                     for u in users {
                         g.members.remove(u);
                     }
+                }
+                for u in users {
+                    self.leave_threads(group, u);
                 }
                 for u in users {
                     self.push(u, system(SystemOp::Kicked, group, by, None, *ts), out);

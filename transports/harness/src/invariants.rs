@@ -2,13 +2,12 @@
 //! run once the network is quiet. Each failure message starts with the
 //! number of the invariant it breaks (README: "The simulation").
 
+use crate::model::{self, Expect, Place};
 use crate::observe::Issued;
 use crate::sim::Sim;
 use natter_core::client::Outcome;
 use natter_core::server::ConnectionId;
-use natter_core::{
-    Conversation, Entry, GroupId, MessageId, Millis, RequestId, ServerFrame, ThreadId, UserId,
-};
+use natter_core::{Conversation, Entry, MessageId, Millis, RequestId, ServerFrame, UserId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Checked for every frame the server emits: nobody gets a message of a
@@ -42,11 +41,11 @@ pub(crate) fn check_emission(sim: &mut Sim, conn: ConnectionId, frame: &ServerFr
         Conversation::Group(g) | Conversation::Room(g) => Place::Group(g.clone()),
         Conversation::Thread(t) => Place::Thread(t.clone()),
     };
-    // The frame may have waited behind a batch, and membership may have
-    // changed since it was made (at the message's time): check it against
-    // membership as it stood then.
+    // The frame may have waited in the delivery window, and membership may
+    // have changed since it was made (at the message's time): check it
+    // against the model's membership as it stood then.
     let key = (place.clone(), user.clone());
-    let allowed = place.has_member(sim, &user) || member_at(&sim.members_log, m.ts, &key);
+    let allowed = sim.model.has(&place, &user) || member_at(&sim.members_log, m.ts, &key);
     if !allowed {
         sim.violations.push(format!(
             "7 {user} got message {} of {:?}, not being in it",
@@ -55,45 +54,52 @@ pub(crate) fn check_emission(sim: &mut Sim, conn: ConnectionId, frame: &ServerFr
     }
 }
 
-/// A group (or room) or a thread: where membership is checked.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Place {
-    Group(GroupId),
-    Thread(ThreadId),
-}
-
-impl Place {
-    fn has_member(&self, sim: &Sim, user: &UserId) -> bool {
-        match self {
-            Place::Group(g) => sim.server.is_member(g, user),
-            Place::Thread(t) => sim.server.thread_members(t).contains(user),
-        }
-    }
-}
-
 /// Who was a member of what, as of an instant.
 pub(crate) type Membership = BTreeSet<(Place, UserId)>;
 
-/// Notes who is a member of what now, for frames that wait behind a batch
-/// and are checked when they leave (see [`check_emission`]). Membership
-/// changes only with group and thread records, so a note at the start of a
-/// wait and after each such record tells membership at any instant of it.
-pub(crate) fn note_members(sim: &mut Sim) {
-    let mut now = Membership::new();
-    for g in sim.server.groups() {
-        now.extend(
-            sim.server
-                .members(g)
-                .into_iter()
-                .map(|u| (Place::Group(g.clone()), u)),
-        );
+/// Checks a server's answer to a membership command against the model, and
+/// applies the command to the model when it succeeded (7).
+pub(crate) fn check_answer(sim: &mut Sim, conn: ConnectionId, frame: &ServerFrame) {
+    let (id, actual) = match frame {
+        ServerFrame::Ok(d) => (&d.id, Expect::Ok),
+        ServerFrame::GroupCreated(c) => (&c.id, Expect::Ok),
+        ServerFrame::ThreadCreated(c) => (&c.id, Expect::Ok),
+        ServerFrame::Error(e) => match &e.id {
+            Some(id) => (id, Expect::Fail(e.code)),
+            None => return,
+        },
+        _ => return,
+    };
+    let Some(user) = sim.owner_user(conn) else {
+        return;
+    };
+    let key = (user.clone(), id.clone());
+    if sim.model_done.contains(&key) {
+        // The first answer again (R2): applied already.
+        return;
     }
-    for t in sim.server.threads() {
-        let members = sim.server.thread_members(t);
-        now.extend(members.into_iter().map(|u| (Place::Thread(t.clone()), u)));
+    let op =
+        sim.devices
+            .iter()
+            .filter(|d| d.user == user)
+            .find_map(|d| match d.obs.issued.get(id) {
+                Some(Issued::Member(op)) => Some(op.clone()),
+                _ => None,
+            });
+    let Some(op) = op else { return };
+    let expected = sim.model.expect(&user, &op);
+    if expected != actual {
+        sim.violations.push(format!(
+            "7 {user}'s {op:?} ({id}) was answered {actual:?}; the model expects {expected:?}"
+        ));
     }
-    let at = sim.now;
-    sim.members_log.push((at, now));
+    if actual == Expect::Ok {
+        sim.model.apply(&user, &op, frame);
+        sim.model_done.insert(key);
+        let now = sim.now;
+        let pairs = sim.model.pairs();
+        sim.members_log.push((now, pairs));
+    }
 }
 
 /// Whether `key` was a member at `at`: in the last note before `at`, or in
@@ -243,17 +249,19 @@ pub(crate) fn check_final(sim: &mut Sim) {
                 }
             }
         }
-        // 5: the conversation list mirrors the server's.
-        let view = |list: Vec<natter_core::frame::server::ConversationInfo>| -> Vec<(Conversation, u32, Option<MessageId>, bool)> {
-            list.into_iter()
-                .map(|c| (c.conv, c.unread, c.last.as_ref().map(Entry::mid), matches!(c.last, Some(Entry::Tombstone(_)))))
-                .collect()
-        };
-        let mine = view(d.client.conversations());
-        let server = view(sim.server.conversations_of(&d.user));
-        if mine != server {
+        // 5: the client's list and the server's are the model's: a fold
+        // of the user's inbox.
+        let model = model::conversation_list(&d.user, &sim.server.inbox_with(&d.user, &sim.store));
+        let mine = model::view(d.client.conversations());
+        if mine != model {
             v.push(format!(
-                "5 {name}: conversation list {mine:?} but the server has {server:?}"
+                "5 {name}: conversation list {mine:?} but the model has {model:?}"
+            ));
+        }
+        let server = model::view(sim.server.conversations_of(&d.user));
+        if server != model {
+            v.push(format!(
+                "5 {name}: the server lists {server:?} but the model has {model:?}"
             ));
         }
     }

@@ -37,6 +37,7 @@
 
 mod config;
 mod invariants;
+mod model;
 mod network;
 mod observe;
 mod shrink;

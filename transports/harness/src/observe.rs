@@ -12,6 +12,8 @@ pub(crate) enum Issued {
     Send { online_only: bool },
     /// A group read ack for a message.
     GroupRead(MessageId),
+    /// A command that changes membership.
+    Member(crate::model::MemberOp),
     /// Anything else.
     Other,
 }

@@ -98,8 +98,13 @@ pub struct Sim {
     pub(crate) ops_left: usize,
     pub(crate) stats: Stats,
     pub(crate) violations: Vec<String>,
-    /// Membership notes while frames wait behind batches.
+    /// The model's membership after each change, with the time it was
+    /// learnt, for frames that waited in a delivery window.
     pub(crate) members_log: Vec<(Millis, Membership)>,
+    /// The model of membership (the oracle of invariant 7).
+    pub(crate) model: crate::model::Membership,
+    /// Membership commands the model applied, by user and request id.
+    pub(crate) model_done: BTreeSet<(UserId, RequestId)>,
     /// What happened, one line per operation, connection change or crash.
     pub(crate) trace: Vec<String>,
     uploads_due: BTreeMap<(Millis, u64), (usize, RequestId)>,
@@ -154,6 +159,8 @@ impl Sim {
             stats: Stats::default(),
             violations: Vec::new(),
             members_log: Vec::new(),
+            model: crate::model::Membership::default(),
+            model_done: BTreeSet::new(),
             trace: Vec::new(),
             uploads_due: BTreeMap::new(),
         }
@@ -296,10 +303,6 @@ impl Sim {
                     }
                 }
                 self.server_outputs();
-                if self.jobs.is_empty() {
-                    // Nothing is held any more.
-                    self.members_log.clear();
-                }
             }
             return;
         }
@@ -424,19 +427,11 @@ impl Sim {
     pub(crate) fn server_outputs(&mut self) {
         while let Some(output) = self.server.poll_output() {
             match output {
-                Output::Persist(batch) => {
-                    let changes_membership = batch
-                        .records()
-                        .iter()
-                        .any(|r| matches!(r, Record::Group(_) | Record::Thread(_)));
-                    if self.jobs.is_empty() || changes_membership {
-                        crate::invariants::note_members(self);
-                    }
-                    self.queue_job(Work::Write(batch));
-                }
+                Output::Persist(batch) => self.queue_job(Work::Write(batch)),
                 Output::Checkpoint(c) => self.queue_job(Work::Checkpoint(c)),
                 Output::Load(load) => self.queue_job(Work::Load(load)),
                 Output::Transmit { conn, frame } => {
+                    crate::invariants::check_answer(self, conn, &frame);
                     crate::invariants::check_emission(self, conn, &frame);
                     self.send_to_client(conn, frame);
                 }
@@ -585,7 +580,6 @@ impl Sim {
             self.store.records().len()
         ));
         self.jobs.clear();
-        self.members_log.clear();
         self.server = match self.store.restore(self.server_config.clone()) {
             Ok(server) => server,
             Err(e) => {

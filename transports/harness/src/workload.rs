@@ -2,6 +2,7 @@
 //! issued by random devices at random times.
 
 use crate::config::FaultKind;
+use crate::model::MemberOp;
 use crate::observe::Issued;
 use crate::sim::{Sim, USERS};
 use natter_core::body::{Attachment, Custom, Location};
@@ -203,6 +204,7 @@ impl Sim {
                 } else {
                     others.iter().filter(|_| self.rng.bool()).cloned().collect()
                 };
+                issued = Issued::Member(MemberOp::Create(members.clone()));
                 let spec = GroupSpec {
                     kind,
                     name: "g".into(),
@@ -212,15 +214,24 @@ impl Sim {
                 self.devices[d].client.create_group(now, spec)
             }
             67..=70 => match group {
-                Some(g) => self.devices[d].client.join_group(now, g, None),
+                Some(g) => {
+                    issued = Issued::Member(MemberOp::Join(g.clone()));
+                    self.devices[d].client.join_group(now, g, None)
+                }
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
             71..=72 => match group {
-                Some(g) => self.devices[d].client.leave_group(now, g),
+                Some(g) => {
+                    issued = Issued::Member(MemberOp::Leave(g.clone()));
+                    self.devices[d].client.leave_group(now, g)
+                }
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
             73..=74 => match group {
-                Some(g) => self.devices[d].client.kick(now, g, vec![someone]),
+                Some(g) => {
+                    issued = Issued::Member(MemberOp::Kick(g.clone(), someone.clone()));
+                    self.devices[d].client.kick(now, g, vec![someone])
+                }
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
             75..=76 => match group {
@@ -241,7 +252,16 @@ impl Sim {
                 None => Err(CommandError::InvalidArgument("no group".into())),
             },
             77..=80 => match pick(&mut self.rng, &self.devices[d].obs.group_messages.clone()) {
-                Some((g, mid)) => self.devices[d].client.create_thread(now, g, mid, "t"),
+                Some((g, mid)) => {
+                    // An online-only message is never stored: no thread on it.
+                    let stored = self.devices[d]
+                        .obs
+                        .messages
+                        .iter()
+                        .any(|(m, _, stored)| *m == mid && *stored);
+                    issued = Issued::Member(MemberOp::Thread(g.clone(), mid, stored));
+                    self.devices[d].client.create_thread(now, g, mid, "t")
+                }
                 None => Err(CommandError::InvalidArgument("no root".into())),
             },
             81..=84 => match pick(
@@ -253,8 +273,14 @@ impl Sim {
                     .cloned()
                     .collect::<Vec<_>>(),
             ) {
-                Some(t) if kind < 84 => self.devices[d].client.join_thread(now, t),
-                Some(t) => self.devices[d].client.leave_thread(now, t),
+                Some(t) if kind < 84 => {
+                    issued = Issued::Member(MemberOp::JoinThread(t.clone()));
+                    self.devices[d].client.join_thread(now, t)
+                }
+                Some(t) => {
+                    issued = Issued::Member(MemberOp::LeaveThread(t.clone()));
+                    self.devices[d].client.leave_thread(now, t)
+                }
                 None => Err(CommandError::InvalidArgument("no thread".into())),
             },
             85..=88 => {
