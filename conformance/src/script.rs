@@ -308,3 +308,41 @@ fn match_frames(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core_server::CoreServer;
+
+    fn file(expect: &str) -> VectorFile {
+        serde_json::from_str(&format!(
+            r#"{{"section":"x","server":{{"secret":"s"}},"users":[],"cases":[{{"name":"ping","steps":[
+                {{"connect":1}},{{"conn":1,"frame":{{"type":"ping","nonce":1}}}},{{"expect":[[1,{expect}]]}}
+            ]}}]}}"#
+        ))
+        .expect("valid")
+    }
+
+    fn verdict(expect: &str) -> (Verdict, Option<String>) {
+        let f = file(expect);
+        let r = run_case(&f, &f.cases[0], &mut CoreServer::default());
+        (r.verdict, r.detail)
+    }
+
+    #[test]
+    fn verdicts_pass_non_strict_and_fail() {
+        assert_eq!(
+            verdict(r#"{"type":"pong","nonce":1}"#),
+            (Verdict::Pass, None)
+        );
+        // A field the vector does not name is allowed, and noted.
+        assert_eq!(verdict(r#"{"type":"pong"}"#).0, Verdict::NonStrict);
+        assert_eq!(
+            verdict(r#"{"type":"pong","nonce":2}"#),
+            (
+                Verdict::Fail,
+                Some("step 2: connection 1, frame 0: .nonce: expected 2, got 1".into())
+            )
+        );
+    }
+}
