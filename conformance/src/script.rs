@@ -32,24 +32,32 @@ pub struct VectorFile {
 
 /// A server's configuration as the vectors assume it; each field is the
 /// reference default when absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The token secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// The recall window.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recall_window_ms: Option<u64>,
     /// Whether recall is enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recall: Option<bool>,
     /// Words that make a message fail with 501.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banned_words: Option<Vec<String>>,
     /// The largest text body.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_body_bytes: Option<usize>,
     /// Events kept per inbox.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbox_limit: Option<usize>,
     /// Sends per user per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_rate: Option<u32>,
     /// Inbox events in flight per connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_window: Option<u64>,
 }
 

@@ -143,7 +143,7 @@ impl Target for WireServer {
         }
         case.server
             .as_ref()
-            .map(|s| format!("needs other server settings: {s:?}"))
+            .map(|s| format!("needs other server settings: {}", serde_json::json!(s)))
     }
 
     fn begin(&mut self, file: &VectorFile, settings: &Settings) -> Result<(), String> {
