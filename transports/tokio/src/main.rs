@@ -8,8 +8,10 @@ use natter_tokio::{serve, wall_clock};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
 mod chat;
 mod demo;
+mod echo;
 mod load;
 mod serve_options;
 
@@ -58,6 +60,16 @@ enum Command {
     },
     /// Start a server in-process and walk three users through every feature.
     Demo,
+    /// Measure a server: relay throughput and latency, group fan-out, a
+    /// connection storm, beside a bare WebSocket echo on the same stack.
+    Bench(Box<bench::BenchOptions>),
+    /// A bare WebSocket echo on the server's stack (for `natter bench`).
+    #[command(hide = true)]
+    Echo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
     /// Open many idle sessions against a server on this machine and hold them.
     Load {
         /// The server's WebSocket URL (loopback only).
@@ -157,6 +169,8 @@ async fn main() -> ExitCode {
             )
             .await
         }
+        Command::Bench(options) => bench::run(*options).await,
+        Command::Echo { listen } => echo::run(&listen).await,
         Command::Demo => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

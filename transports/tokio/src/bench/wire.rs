@@ -1,0 +1,80 @@
+//! The bench's light client: raw WebSocket text frames, built by hand and
+//! read by scanning for the few fields it needs, so that the client costs
+//! as little CPU as it can beside the server on the same machine.
+
+use futures::{SinkExt, StreamExt};
+use natter_core::server::token;
+use natter_core::{Millis, UserId};
+use natter_tokio::wall_clock;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// One bench connection.
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A failure of the bench, said in words.
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens a WebSocket to `url` (TCP_NODELAY on).
+pub(crate) async fn open(url: &str) -> Result<Ws, Error> {
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
+    Ok(ws)
+}
+
+/// Opens a session for `user`: connects, says hello, waits for welcome.
+pub(crate) async fn session(url: &str, secret: &str, user: &str) -> Result<Ws, Error> {
+    let id = UserId::new(user)?;
+    let tok = token::mint(secret.as_bytes(), &id, Millis(wall_clock().0 + 3_600_000));
+    let mut ws = open(url).await?;
+    let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"b"}}"#);
+    ws.send(Message::text(hello)).await?;
+    let first = tokio::time::timeout(Duration::from_secs(30), ws.next()).await;
+    match first {
+        Ok(Some(Ok(Message::Text(t)))) if t.contains(r#""type":"welcome""#) => Ok(ws),
+        other => Err(format!("{user}: no welcome ({other:?})").into()),
+    }
+}
+
+/// The unsigned number after `"key":` in `text`.
+pub(crate) fn number(text: &str, key: &str) -> Option<u64> {
+    let at = text.find(key)? + key.len();
+    let digits = text[at..].trim_start_matches(['"', ':']);
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
+}
+
+/// Microseconds since `base`, as a message body carries it.
+pub(crate) fn stamp(base: Instant) -> u64 {
+    u64::try_from(base.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A one-to-one text `send` whose body is the send time.
+pub(crate) fn send_frame(id: u64, to: &str, chat: &str, at: u64) -> String {
+    format!(
+        r#"{{"type":"send","id":"s{id}","to":{{"chat":"{chat}","id":"{to}"}},"body":{{"type":"text","text":"t{at}"}}}}"#
+    )
+}
+
+/// An `ack` of everything up to `seq`.
+pub(crate) fn ack_frame(seq: u64) -> String {
+    format!(r#"{{"type":"ack","seq":{seq}}}"#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_found_by_scanning() {
+        let msg =
+            r#"{"msg":{"body":{"text":"t1234","type":"text"},"mid":"77"},"seq":42,"type":"msg"}"#;
+        assert_eq!(number(msg, r#""seq""#), Some(42));
+        assert_eq!(number(msg, r#""text":"t"#), Some(1234));
+        assert_eq!(number(msg, r#""mid""#), Some(77));
+        assert_eq!(number(msg, r#""nope""#), None);
+    }
+}
