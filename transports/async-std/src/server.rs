@@ -6,11 +6,14 @@
 
 use crate::runtime::AsyncRuntime;
 use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable};
 use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, out_queue_bound};
+use natter_driver::server::{
+    CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, WRITE_BUFFER, out_queue_bound, write_frames,
+};
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
@@ -136,21 +139,18 @@ async fn connection<R: AsyncRuntime>(
     mut inputs: mpsc::Sender<Input>,
     out_queue: usize,
 ) {
-    let Ok(ws) = async_tungstenite::accept_async(tcp).await else {
+    let config = WebSocketConfig::default().write_buffer_size(WRITE_BUFFER);
+    let Ok(ws) = async_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };
-    let (tx, mut out) = mpsc::channel::<String>(out_queue);
+    let (tx, out) = mpsc::channel::<String>(out_queue);
     if inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = ws.split();
     let (writer_done, mut writer_finished) = oneshot::channel::<()>();
     runtime.spawn(async move {
-        while let Some(text) = out.next().await {
-            if sink.send(Message::text(text)).await.is_err() {
-                break;
-            }
-        }
+        let _ = write_frames(out, &mut sink, Message::text).await;
         let _ = sink.close(None).await;
         let _ = writer_done.send(());
     });

@@ -44,17 +44,26 @@ pub(crate) async fn run(listen: &str) -> ExitCode {
 
 async fn upgrade(ws: WebSocketUpgrade) -> Response {
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(natter_driver::server::WRITE_BUFFER)
         .on_upgrade(echo)
 }
 
+/// Echoes through a queue and a writer task, as the server's connections
+/// write, so that the echo's ceiling is the same stack's.
 async fn echo(socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
+    let (mut tx, out) = futures::channel::mpsc::channel::<String>(1024);
+    let writer = tokio::spawn(async move {
+        let _ =
+            natter_driver::server::write_frames(out, &mut sink, |t| Message::Text(t.into())).await;
+    });
     while let Some(Ok(msg)) = stream.next().await {
         if let Message::Text(text) = msg
-            && sink.send(Message::Text(text)).await.is_err()
+            && tx.send(text.as_str().to_owned()).await.is_err()
         {
             break;
         }
     }
+    drop(tx);
+    let _ = writer.await;
 }

@@ -7,8 +7,11 @@
 //! adapter accepts connections, decodes WebSocket messages into [`Input`]s
 //! and writes each connection's outgoing queue.
 
+mod outgoing;
 mod store;
 mod writer;
+
+pub use outgoing::{WRITE_BUFFER, write_frames};
 
 pub use store::{
     CACHE_BYTES, CHECKPOINT_EVERY, RESIDENT_MESSAGES, STORE_FILE, Store, StoreError, with_store,

@@ -20,7 +20,7 @@ use files::Files;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, ServerTask, Store};
+use natter_driver::server::{Input, ServerTask, Store, WRITE_BUFFER, write_frames};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -179,7 +179,7 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
     // Small buffers keep an idle connection cheap (tungstenite's default
     // read buffer alone is 128 KiB).
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(WS_MESSAGE_LIMIT)
         .max_frame_size(WS_MESSAGE_LIMIT)
         .on_upgrade(move |socket| connection(socket, shared))
@@ -191,17 +191,13 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
 /// queue ends (a close, or a slow consumer dropped by the server task).
 async fn connection(socket: WebSocket, mut shared: Shared) {
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
-    let (tx, mut out) = mpsc::channel::<String>(shared.out_queue);
+    let (tx, out) = mpsc::channel::<String>(shared.out_queue);
     if shared.inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(async move {
-        while let Some(text) = out.next().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
-            }
-        }
+        let _ = write_frames(out, &mut sink, |text| Message::Text(text.into())).await;
         let _ = sink.close().await;
     });
     loop {
