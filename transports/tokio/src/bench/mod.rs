@@ -54,6 +54,10 @@ pub(crate) struct BenchOptions {
     /// Skip the durable (--data) relay of the bench's own server.
     #[arg(long)]
     no_durable: bool,
+    /// Runs only these scenarios (comma-separated: echo, relay, fanout,
+    /// storm); all when absent.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Writes the results here as JSON.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -79,12 +83,14 @@ struct Row {
     vs_echo: Option<f64>,
 }
 
+/// A scenario's load, given the counter it advances; ends in the
+/// latencies it measured.
+type Load = std::pin::Pin<Box<dyn Future<Output = Result<Vec<u32>, Error>> + Send>>;
+
 /// Runs one scenario against `target` with a progress bar; measures it.
 async fn measure<F>(name: &str, total: u64, target: &Target, load: F) -> Result<Row, Error>
 where
-    F: FnOnce(
-        Arc<AtomicU64>,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<u32>, Error>> + Send>>,
+    F: FnOnce(Arc<AtomicU64>) -> Load,
 {
     let counted = Arc::new(AtomicU64::new(0));
     let bar = ProgressBar::new(total).with_message(name.to_owned());
@@ -161,8 +167,9 @@ pub(crate) async fn run(o: BenchOptions) -> ExitCode {
 
 async fn scenarios(o: &BenchOptions) -> Result<Vec<Row>, Error> {
     let (pairs, total, window) = (o.pairs.max(1), o.messages.max(1), o.window.max(1));
+    let wanted = |name: &str| o.only.is_empty() || o.only.iter().any(|n| n == name);
     let mut rows = Vec::new();
-    let echo_rate = if o.url.is_none() {
+    let echo_rate = if o.url.is_none() && wanted("echo") {
         let echo = Target::echo()?;
         let url = echo.url.clone();
         let row = measure("echo", total, &echo, |n| {
@@ -185,7 +192,7 @@ async fn scenarios(o: &BenchOptions) -> Result<Vec<Row>, Error> {
             }
         }
     }
-    for (label, target) in &targets {
+    for (label, target) in targets.iter().filter(|_| wanted("relay")) {
         let (url, secret) = (target.url.clone(), target.secret.clone());
         let mut row = measure(&format!("relay{label}"), total, target, |n| {
             Box::pin(async move { relay::relay(&url, &secret, pairs, total, window, n).await })
@@ -200,22 +207,21 @@ async fn scenarios(o: &BenchOptions) -> Result<Vec<Row>, Error> {
     let (url, secret) = (target.url.clone(), target.secret.clone());
     let (members, messages) = (o.members.max(1), o.group_messages.max(1));
     let deliveries = members * messages;
-    rows.push(
-        measure(&format!("fan-out to {members}"), deliveries, target, |n| {
-            let (url, secret) = (url.clone(), secret.clone());
+    if wanted("fanout") {
+        let (url, secret) = (url.clone(), secret.clone());
+        let load = |n| -> Load {
             Box::pin(
                 async move { fanout::fanout(&url, &secret, members, messages, window, n).await },
             )
-        })
-        .await?,
-    );
-    let storm = o.storm.max(1);
-    rows.push(
-        measure("connection storm", storm, target, |n| {
-            Box::pin(async move { fanout::storm(&url, &secret, storm, n).await })
-        })
-        .await?,
-    );
+        };
+        rows.push(measure(&format!("fan-out to {members}"), deliveries, target, load).await?);
+    }
+    if wanted("storm") {
+        let storm = o.storm.max(1);
+        let load =
+            |n| -> Load { Box::pin(async move { fanout::storm(&url, &secret, storm, n).await }) };
+        rows.push(measure("connection storm", storm, target, load).await?);
+    }
     Ok(rows)
 }
 
