@@ -10,6 +10,7 @@
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use std::sync::Arc;
 
 /// The longest string identifier, in bytes.
 pub const MAX_ID_LEN: usize = 64;
@@ -64,7 +65,7 @@ fn check_id(kind: &'static str, s: &str) -> Result<(), IdError> {
 /// Visits a JSON string, validates it, and only then allocates.
 struct IdVisitor<T> {
     kind: &'static str,
-    make: fn(String) -> T,
+    make: fn(Arc<str>) -> T,
 }
 
 impl<T> Visitor<'_> for IdVisitor<T> {
@@ -76,22 +77,24 @@ impl<T> Visitor<'_> for IdVisitor<T> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
         check_id(self.kind, v).map_err(E::custom)?;
-        Ok((self.make)(v.to_owned()))
+        Ok((self.make)(Arc::from(v)))
     }
 }
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
+        ///
+        /// Shared, not copied: a clone is a reference count.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Validates `s` and wraps it.
             pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
                 let s = s.into();
                 check_id($kind, &s)?;
-                Ok(Self(s))
+                Ok(Self(Arc::from(s)))
             }
 
             /// The identifier as a string slice.
@@ -172,7 +175,7 @@ impl RequestId {
     /// The id `r` followed by `v` in 16 hex digits: always valid (17 ASCII
     /// characters), so minting one cannot fail.
     pub(crate) fn minted(v: u64) -> RequestId {
-        let id = RequestId(format!("r{v:016x}"));
+        let id = RequestId(Arc::from(format!("r{v:016x}")));
         debug_assert!(check_id("request id", &id.0).is_ok());
         id
     }

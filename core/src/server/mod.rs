@@ -91,14 +91,15 @@
 //! ```
 //!
 //! Memory, measured by counting heap bytes with `cargo run --release -p
-//! natter-core --example server_memory` (2026-11-22, x86_64):
+//! natter-core --example server_memory` (2026-11-22, x86_64, with ids shared
+//! by reference count):
 //!
 //! | what | bytes |
 //! |---|---|
-//! | an idle authenticated connection (with its online entry, timer and delivery window) | 432 |
-//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,517 |
-//! | a stored one-to-one text message between existing users, both inbox entries and history included | 539 |
-//! | a group member, with its notices and the join tips every member keeps | 370 |
+//! | an idle authenticated connection (with its online entry, timer and delivery window) | 415 |
+//! | a user with one conversation and one message (inbox, list, idempotency window) | 3,070 |
+//! | a stored one-to-one text message between existing users, both inbox entries and history included | 510 |
+//! | a group member, with its notices and the join tips every member keeps | 330 |
 //!
 //! With a resident window, a message beyond it costs only its id in each
 //! recipient's inbox (16 bytes of event, 8 of position).
