@@ -192,7 +192,10 @@ impl Client {
     pub(crate) fn notice(&mut self, now: Millis, frame: ServerFrame) {
         let Some(me) = self.user.clone() else { return };
         match frame {
-            ServerFrame::Msg(d) => self.on_msg(now, &me, d.msg, d.seq.is_some()),
+            ServerFrame::Msg(d) => {
+                let durable = d.seq.is_some();
+                self.on_msg(now, &me, std::sync::Arc::unwrap_or_clone(d.msg), durable)
+            }
             ServerFrame::Recalled(r) => {
                 self.mirror.on_recalled(&me, &r);
                 self.events.push_back(Event::Recalled(r));

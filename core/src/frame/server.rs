@@ -190,16 +190,17 @@ pub struct Delivery {
     /// Inbox position; absent for chat rooms and online-only messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<Seq>,
-    /// The message.
-    pub msg: Message,
+    /// The message, shared with the server's store and every other
+    /// delivery of it (a clone is a reference count).
+    pub msg: std::sync::Arc<Message>,
 }
 
 impl Delivery {
     /// One with every required field given; the optional fields start absent and are set by name.
-    pub fn new(msg: Message) -> Self {
+    pub fn new(msg: impl Into<std::sync::Arc<Message>>) -> Self {
         Delivery {
             seq: Default::default(),
-            msg,
+            msg: msg.into(),
         }
     }
 }

@@ -15,7 +15,11 @@ use crate::time::Millis;
 const MAX_READERS: usize = 100;
 
 impl Server {
-    fn received_by(&self, mid: MessageId, user: &UserId) -> Result<crate::message::Message, Fail> {
+    fn received_by(
+        &self,
+        mid: MessageId,
+        user: &UserId,
+    ) -> Result<std::sync::Arc<crate::message::Message>, Fail> {
         let Some(stored) = self.state.message(mid) else {
             return fail(ErrorCode::NOT_FOUND, format!("no message {mid}"));
         };
@@ -27,7 +31,7 @@ impl Server {
                 format!("message {mid} was not delivered to you"),
             );
         }
-        Ok(msg.clone())
+        Ok(std::sync::Arc::clone(msg))
     }
 
     pub(crate) fn on_receipt(
@@ -44,7 +48,7 @@ impl Server {
             mid,
             by: user.clone(),
             ts: now,
-            sender: msg.from,
+            sender: msg.from.clone(),
         });
         self.answered(user, id, Answer::Ok { pending: false })
     }

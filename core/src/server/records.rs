@@ -57,8 +57,8 @@ pub enum Record {
     },
     /// A message was stored and fanned out to its recipients' inboxes.
     Stored {
-        /// The message.
-        msg: Box<Message>,
+        /// The message, shared with the store and the frames that carry it.
+        msg: std::sync::Arc<Message>,
     },
     /// A message was recalled.
     Recalled(RecallRecord),

@@ -35,9 +35,10 @@ impl Server {
         let answer = Answer::Sent { mid, ts: now };
         // The answer is recorded first: it also reserves the message id.
         let frame = self.answered(user, &s.id, answer)?;
+        let msg = std::sync::Arc::new(msg);
         if !msg.online_only {
             self.commit(Record::Stored {
-                msg: Box::new(msg.clone()),
+                msg: std::sync::Arc::clone(&msg),
             });
         }
         if ephemeral {
@@ -49,7 +50,7 @@ impl Server {
     }
 
     /// Online-only and chat room messages: to the devices online now.
-    fn deliver_ephemeral(&mut self, msg: &Message) {
+    fn deliver_ephemeral(&mut self, msg: &std::sync::Arc<Message>) {
         let users: Vec<UserId> = match &msg.to {
             Conversation::Room(g) => self
                 .state
@@ -61,7 +62,7 @@ impl Server {
         };
         let frame = ServerFrame::Msg(Delivery {
             seq: None,
-            msg: msg.clone(),
+            msg: std::sync::Arc::clone(msg),
         });
         for user in users {
             self.send_to_user(&user, &frame);

@@ -156,7 +156,7 @@ impl Server {
         Some(match event {
             InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {
                 seq,
-                msg: lookup(*mid)?.msg.clone(),
+                msg: std::sync::Arc::clone(&lookup(*mid)?.msg),
             }),
             InboxEvent::Recalled(r) => ServerFrame::Recalled(Recalled {
                 seq,

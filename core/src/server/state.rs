@@ -524,11 +524,11 @@ impl State {
         out
     }
 
-    fn apply_stored(&mut self, msg: &Message, out: &mut Appended) {
+    fn apply_stored(&mut self, msg: &Arc<Message>, out: &mut Appended) {
         self.next_mid = self.next_mid.max(msg.mid.0.saturating_add(1));
         self.messages
-            .insert(msg.mid, StoredMessage::new(msg.clone()));
-        let last = Arc::new(Entry::Message(msg.clone()));
+            .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
+        let last = Arc::new(Entry::Message((**msg).clone()));
         self.history
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()

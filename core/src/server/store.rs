@@ -43,7 +43,7 @@ pub(crate) struct Recall {
 /// PROTOCOL.md §16.1 describes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
-    pub(crate) msg: Message,
+    pub(crate) msg: Arc<Message>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) recalled: Option<Recall>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -51,7 +51,7 @@ pub struct StoredMessage {
 }
 
 impl StoredMessage {
-    pub(crate) fn new(msg: Message) -> Self {
+    pub(crate) fn new(msg: Arc<Message>) -> Self {
         StoredMessage {
             msg,
             recalled: None,
@@ -74,7 +74,7 @@ impl StoredMessage {
     /// The message as a history entry: a tombstone once recalled.
     pub fn entry(&self) -> Entry {
         match &self.recalled {
-            None => Entry::Message(self.msg.clone()),
+            None => Entry::Message((*self.msg).clone()),
             Some(r) => Entry::Tombstone(Tombstone {
                 mid: self.msg.mid,
                 from: self.msg.from.clone(),
