@@ -11,8 +11,10 @@ use futures::channel::{mpsc, oneshot};
 use futures::future::{AbortHandle, Abortable};
 use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
+use natter_core::{Codec, ServerFrame};
 use natter_driver::server::{
-    CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, WRITE_BUFFER, out_queue_bound, write_frames,
+    CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, WRITE_BUFFER, encode, input, out_queue_bound,
+    write_frames,
 };
 use std::collections::BTreeMap;
 use std::io;
@@ -76,6 +78,7 @@ pub async fn serve<R: AsyncRuntime>(
 ) -> io::Result<ServerHandle> {
     let addr = R::local_addr(&listener)?;
     let out_queue = out_queue_bound(OUT_QUEUE, config.delivery_window());
+    let codec = Codec::new(config.max_frame());
     let (store, server) = match &data {
         Some(dir) => {
             let (store, server) = Store::open(dir, config, CACHE_BYTES)
@@ -108,8 +111,14 @@ pub async fn serve<R: AsyncRuntime>(
             };
             let Ok(tcp) = accepted else { continue };
             let conn = ConnectionId(next_conn.fetch_add(1, Ordering::Relaxed));
-            let connection =
-                connection(accept_runtime.clone(), tcp, conn, inputs.clone(), out_queue);
+            let connection = connection(
+                accept_runtime.clone(),
+                tcp,
+                conn,
+                inputs.clone(),
+                out_queue,
+                codec,
+            );
             accept_runtime.spawn(abortable(&tasks, conn.0, connection));
         }
         drop(listener);
@@ -138,19 +147,21 @@ async fn connection<R: AsyncRuntime>(
     conn: ConnectionId,
     mut inputs: mpsc::Sender<Input>,
     out_queue: usize,
+    codec: Codec,
 ) {
     let config = WebSocketConfig::default().write_buffer_size(WRITE_BUFFER);
     let Ok(ws) = async_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };
-    let (tx, out) = mpsc::channel::<String>(out_queue);
+    let (tx, out) = mpsc::channel::<ServerFrame>(out_queue);
     if inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = ws.split();
     let (writer_done, mut writer_finished) = oneshot::channel::<()>();
     runtime.spawn(async move {
-        let _ = write_frames(out, &mut sink, Message::text).await;
+        let wrap = |frame: ServerFrame| Some(Message::text(encode(&codec, &frame)?));
+        let _ = write_frames(out, &mut sink, wrap).await;
         let _ = sink.close(None).await;
         let _ = writer_done.send(());
     });
@@ -165,7 +176,7 @@ async fn connection<R: AsyncRuntime>(
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
-        if inputs.send(Input::Frame(conn, bytes)).await.is_err() {
+        if inputs.send(input(&codec, conn, bytes)).await.is_err() {
             break;
         }
     }

@@ -54,8 +54,8 @@ async fn echo(socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (mut tx, out) = futures::channel::mpsc::channel::<String>(1024);
     let writer = tokio::spawn(async move {
-        let _ =
-            natter_driver::server::write_frames(out, &mut sink, |t| Message::Text(t.into())).await;
+        let wrap = |t: String| Some(Message::Text(t.into()));
+        let _ = natter_driver::server::write_frames(out, &mut sink, wrap).await;
     });
     while let Some(Ok(msg)) = stream.next().await {
         if let Message::Text(text) = msg

@@ -11,7 +11,7 @@ mod outgoing;
 mod store;
 mod writer;
 
-pub use outgoing::{WRITE_BUFFER, write_frames};
+pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
 
 pub use store::{
     CACHE_BYTES, CHECKPOINT_EVERY, RESIDENT_MESSAGES, STORE_FILE, Store, StoreError, with_store,
@@ -21,7 +21,7 @@ use crate::Runtime;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
 use natter_core::server::{ConnectionId, Output, Server, ServerEvent};
-use natter_core::{Codec, Now, ServerFrame};
+use natter_core::{ClientFrame, Now, ServerFrame};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use writer::{Report, Writer};
@@ -79,11 +79,15 @@ pub fn input_queue() -> (mpsc::Sender<Input>, mpsc::Receiver<Input>) {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Input {
-    /// A new connection, and its outgoing queue of frames (JSON text): the
-    /// connection writes them in order and closes when the queue ends.
-    Connect(ConnectionId, mpsc::Sender<String>),
-    /// One WebSocket message from a connection.
-    Frame(ConnectionId, Vec<u8>),
+    /// A new connection, and its outgoing queue of frames: the connection
+    /// encodes them ([`encode`]), writes them in order and closes when the
+    /// queue ends.
+    Connect(ConnectionId, mpsc::Sender<ServerFrame>),
+    /// One message from a connection, decoded on its task ([`input`]).
+    Frame(ConnectionId, Box<ClientFrame>),
+    /// One message a connection could not decode: the server answers it
+    /// (`error` 400, 413 or 415, with the request id when one was read).
+    Malformed(ConnectionId, Vec<u8>),
     /// The connection is gone.
     Disconnect(ConnectionId),
 }
@@ -94,8 +98,7 @@ pub struct ServerTask<R: Runtime> {
     server: Server,
     store: Option<Store>,
     writer: Option<Writer>,
-    conns: BTreeMap<ConnectionId, mpsc::Sender<String>>,
-    codec: Codec,
+    conns: BTreeMap<ConnectionId, mpsc::Sender<ServerFrame>>,
     runtime: Arc<R>,
 }
 
@@ -116,13 +119,11 @@ impl<R: Runtime> ServerTask<R> {
     /// A task for `server`, persisting to `store` (`None`: in memory,
     /// every batch reported persisted at once).
     pub fn new(server: Server, store: Option<Store>, runtime: Arc<R>) -> Self {
-        let codec = Codec::new(server.config().max_frame());
         ServerTask {
             server,
             store,
             writer: None,
             conns: BTreeMap::new(),
-            codec,
             runtime,
         }
     }
@@ -210,7 +211,8 @@ impl<R: Runtime> ServerTask<R> {
                 self.conns.insert(conn, tx);
                 self.server.handle_connect(now, conn);
             }
-            Input::Frame(conn, bytes) => {
+            Input::Frame(conn, frame) => self.server.handle_frame(now, conn, *frame),
+            Input::Malformed(conn, bytes) => {
                 // A bad frame is answered by the server itself.
                 if let Err(e) = self.server.handle_bytes(now, conn, &bytes) {
                     tracing::debug!(conn = conn.0, "bad frame: {e}");
@@ -244,7 +246,7 @@ impl<R: Runtime> ServerTask<R> {
                     true
                 }
                 (Output::Transmit { conn, frame }, _) => {
-                    self.transmit(conn, &frame);
+                    self.transmit(conn, frame);
                     true
                 }
                 (Output::Event(event), _) => {
@@ -259,12 +261,11 @@ impl<R: Runtime> ServerTask<R> {
         true
     }
 
-    fn transmit(&mut self, conn: ConnectionId, frame: &ServerFrame) {
-        let (Some(tx), Ok(text)) = (self.conns.get_mut(&conn), self.codec.encode_text(frame))
-        else {
+    fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
+        let Some(tx) = self.conns.get_mut(&conn) else {
             return;
         };
-        if let Err(e) = tx.try_send(text)
+        if let Err(e) = tx.try_send(frame)
             && e.is_full()
         {
             slow_consumer(conn);

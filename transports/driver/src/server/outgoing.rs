@@ -1,30 +1,57 @@
-//! A connection's writer: the frames the server task queued for it, written
-//! to its socket in bursts.
+//! A connection's side of the server task: its writer, which encodes the
+//! frames the server task queued for it and writes them to its socket in
+//! bursts, and the decoding of what it reads, both on the connection's own
+//! task so that the server task does neither.
 
+use super::Input;
 use futures::channel::mpsc;
 use futures::{Sink, SinkExt, StreamExt};
+use natter_core::server::ConnectionId;
+use natter_core::{ClientFrame, Codec, ServerFrame};
 
-/// Writes the frames of `out` to `sink`, each wrapped by `wrap` into the
-/// socket's message type, until the queue ends. Every frame already queued
-/// when one is taken goes out in the same flush: a burst costs one write
-/// to the socket, not one per frame (the socket must buffer, e.g. a
-/// WebSocket with a write buffer of a few KiB). The caller closes the sink.
-pub async fn write_frames<S, M>(
-    mut out: mpsc::Receiver<String>,
+/// Writes the items of `out` to `sink`, each made into the socket's
+/// message type by `wrap` (`None` skips it), until the queue ends. Every
+/// item already queued when one is taken goes out in the same flush: a
+/// burst costs one write to the socket, not one per frame (the socket must
+/// buffer, e.g. a WebSocket with a write buffer of a few KiB). The caller
+/// closes the sink.
+pub async fn write_frames<T, S, M>(
+    mut out: mpsc::Receiver<T>,
     sink: &mut S,
-    wrap: impl Fn(String) -> M,
+    mut wrap: impl FnMut(T) -> Option<M>,
 ) -> Result<(), S::Error>
 where
     S: Sink<M> + Unpin,
 {
     while let Some(first) = out.next().await {
-        sink.feed(wrap(first)).await?;
+        if let Some(m) = wrap(first) {
+            sink.feed(m).await?;
+        }
         while let Ok(more) = out.try_recv() {
-            sink.feed(wrap(more)).await?;
+            if let Some(m) = wrap(more) {
+                sink.feed(m).await?;
+            }
         }
         sink.flush().await?;
     }
     Ok(())
+}
+
+/// A frame for a connection as JSON text, encoded on the connection's task;
+/// `None` for one over the frame limit (the server never makes one; it is
+/// dropped, as it could not be sent).
+pub fn encode(codec: &Codec, frame: &ServerFrame) -> Option<String> {
+    codec.encode_text(frame).ok()
+}
+
+/// The input for one message read from `conn`, decoded on the connection's
+/// task: the frame, or the bytes for the server task to answer with the
+/// right error.
+pub fn input(codec: &Codec, conn: ConnectionId, bytes: Vec<u8>) -> Input {
+    match codec.decode::<ClientFrame>(&bytes) {
+        Ok(frame) => Input::Frame(conn, Box::new(frame)),
+        Err(_) => Input::Malformed(conn, bytes),
+    }
 }
 
 /// The write buffer a connection's WebSocket keeps: frames gather in it
@@ -71,8 +98,22 @@ mod tests {
         }
         drop(tx);
         let mut sink = Recorder::default();
-        block_on(write_frames(rx, &mut sink, |s| s)).unwrap_or_default();
+        block_on(write_frames(rx, &mut sink, Some)).unwrap_or_default();
         assert_eq!(sink.items, ["f0", "f1", "f2", "f3", "f4"]);
         assert_eq!(sink.flushes, 1);
+    }
+
+    #[test]
+    fn a_message_is_decoded_on_its_connection_or_left_for_the_server_to_answer() {
+        let codec = Codec::default();
+        let conn = ConnectionId(7);
+        let ping = br#"{"type":"ping","nonce":1}"#.to_vec();
+        assert!(
+            matches!(input(&codec, conn, ping), Input::Frame(ConnectionId(7), f) if matches!(*f, ClientFrame::Ping(_)))
+        );
+        let bad = b"{nope".to_vec();
+        assert!(
+            matches!(input(&codec, conn, bad), Input::Malformed(ConnectionId(7), b) if b == b"{nope")
+        );
     }
 }

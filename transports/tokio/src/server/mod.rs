@@ -20,7 +20,8 @@ use files::Files;
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
-use natter_driver::server::{Input, ServerTask, Store, WRITE_BUFFER, write_frames};
+use natter_core::{Codec, ServerFrame};
+use natter_driver::server::{Input, ServerTask, Store, WRITE_BUFFER, encode, input, write_frames};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,6 +65,8 @@ impl ServeConfig {
 pub(crate) struct Shared {
     inputs: mpsc::Sender<Input>,
     out_queue: usize,
+    /// Decodes and encodes on each connection's task.
+    codec: Codec,
     next_conn: Arc<AtomicU64>,
     pub(crate) files: Arc<Files>,
     pub(crate) secret: Arc<Vec<u8>>,
@@ -133,6 +136,7 @@ pub async fn serve(listener: TcpListener, config: ServeConfig) -> io::Result<Ser
             config.out_queue,
             config.server.delivery_window(),
         ),
+        codec: Codec::new(config.server.max_frame()),
         next_conn: Arc::new(AtomicU64::new(1)),
         files: Arc::new(files),
         secret: Arc::new(config.server.secret().to_vec()),
@@ -191,13 +195,15 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
 /// queue ends (a close, or a slow consumer dropped by the server task).
 async fn connection(socket: WebSocket, mut shared: Shared) {
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
-    let (tx, out) = mpsc::channel::<String>(shared.out_queue);
+    let (tx, out) = mpsc::channel::<ServerFrame>(shared.out_queue);
     if shared.inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
     let (mut sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(async move {
-        let _ = write_frames(out, &mut sink, |text| Message::Text(text.into())).await;
+        let codec = shared.codec;
+        let wrap = |frame: ServerFrame| Some(Message::Text(encode(&codec, &frame)?.into()));
+        let _ = write_frames(out, &mut sink, wrap).await;
         let _ = sink.close().await;
     });
     loop {
@@ -211,7 +217,8 @@ async fn connection(socket: WebSocket, mut shared: Shared) {
             Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
-        if shared.inputs.send(Input::Frame(conn, bytes)).await.is_err() {
+        let input = input(&shared.codec, conn, bytes);
+        if shared.inputs.send(input).await.is_err() {
             break;
         }
     }
