@@ -529,11 +529,12 @@ impl Server {
         });
     }
 
+    /// Notes that `conn` was heard from (see [`Server::rearm_if_sooner`]).
     fn heard(&mut self, now: Now, conn: ConnectionId) {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.last_heard = now.mono;
         }
-        self.rearm(now, conn);
+        self.rearm_if_sooner(now, conn);
     }
 
     fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {

@@ -200,24 +200,48 @@ impl Server {
     /// earliest of its idle deadline, its token warning and its token expiry
     /// (both wall-clock times, converted at `now`).
     pub(crate) fn rearm(&mut self, now: Now, conn: ConnectionId) {
-        let (idle, warning) = (self.idle_limit(), self.config.token_warning);
+        let Some(wake) = self.wake_of(now, conn) else {
+            return;
+        };
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
         if let Some(w) = c.wake.take() {
             self.timers.remove(&(w, conn));
         }
-        let mut wake = c.last_heard.saturating_add(idle);
+        c.wake = Some(wake);
+        self.timers.insert((wake, conn));
+    }
+
+    /// A frame arrived on `conn` at `now`: its idle deadline only moved
+    /// later, so the timer stays (when it fires it re-arms from the last
+    /// frame heard), unless a wall-clock step brought a token deadline
+    /// before it. A busy connection costs no timer update per frame.
+    pub(crate) fn rearm_if_sooner(&mut self, now: Now, conn: ConnectionId) {
+        let sooner = match (self.wake_of(now, conn), self.conns.get(&conn)) {
+            (Some(wake), Some(c)) => c.wake.is_none_or(|w| wake < w),
+            _ => false,
+        };
+        if sooner {
+            self.rearm(now, conn);
+        }
+    }
+
+    /// When a connection's timer should fire, computed at `now`: the
+    /// earliest of its idle deadline, its token warning and its token
+    /// expiry.
+    fn wake_of(&self, now: Now, conn: ConnectionId) -> Option<Millis> {
+        let c = self.conns.get(&conn)?;
+        let mut wake = c.last_heard.saturating_add(self.idle_limit());
         if let Some(s) = &c.session {
             let next = if s.warned {
                 s.token_expires
             } else {
-                s.warn_at(warning)
+                s.warn_at(self.config.token_warning)
             };
             wake = wake.min(now.mono_at(next));
         }
-        c.wake = Some(wake);
-        self.timers.insert((wake, conn));
+        Some(wake)
     }
 
     /// How long a connection may stay silent: twice the keep-alive.

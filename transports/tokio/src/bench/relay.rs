@@ -34,10 +34,15 @@ impl Feed {
     /// Sends while fewer than `window` of the sends are unanswered (`done`
     /// are answered).
     async fn top_up(&mut self, ws: &mut Ws, done: u64) -> Result<(), Error> {
+        let before = self.next;
         while self.next < self.count && self.next - done < self.window {
             let frame = send_frame(self.next, &self.to, self.chat, stamp(self.base));
-            ws.send(Message::text(frame)).await?;
+            ws.feed(Message::text(frame)).await?;
             self.next += 1;
+        }
+        // One write for the frames fed, as the server writes its bursts.
+        if self.next > before {
+            ws.flush().await?;
         }
         Ok(())
     }
