@@ -214,7 +214,7 @@ impl Client {
                 self.events.push_back(Event::ConversationDeleted(n));
             }
             ServerFrame::GroupRead(n) => self.on_group_read(n),
-            ServerFrame::Thread(n) => self.events.push_back(Event::Thread(n)),
+            ServerFrame::Thread(n) => self.events.push_back(Event::Thread(*n)),
             ServerFrame::GroupTip(n) => self.events.push_back(Event::GroupTip(n)),
             ServerFrame::System(n) => self.events.push_back(Event::System(n)),
             _ => {}

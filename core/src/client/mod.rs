@@ -281,9 +281,9 @@ impl Client {
                 if self.outbox.contains(&f.id) {
                     self.on_profile(&f);
                 }
-                self.finish(&f.id.clone(), Outcome::Profile(f));
+                self.finish(&f.id.clone(), Outcome::Profile(*f));
             }
-            ServerFrame::ThreadCreated(f) => self.finish(&f.id.clone(), Outcome::ThreadCreated(f)),
+            ServerFrame::ThreadCreated(f) => self.finish(&f.id.clone(), Outcome::ThreadCreated(*f)),
             ServerFrame::GroupCreated(f) => self.finish(&f.id.clone(), Outcome::GroupCreated(f)),
             ServerFrame::ReadSummary(f) => self.on_read_summary(f),
             other => self.notice(now, other),

@@ -223,15 +223,15 @@ frame_set! {
         /// The answer to `read_by`.
         "read_by" => ReadBy(ReadBy),
         /// The answer to `thread_create`.
-        "thread_created" => ThreadCreated(ThreadCreated),
+        "thread_created" => ThreadCreated(Box<ThreadCreated>),
         /// A thread update.
-        "thread" => Thread(ThreadNotice),
+        "thread" => Thread(Box<ThreadNotice>),
         /// The answer to `history`.
         "history" => History(HistoryPage),
         /// The answer to `conv_list`.
         "conv_list" => ConvList(ConvList),
         /// The answer to `conv_profile`.
-        "conv_profile" => ConvProfile(ConvProfile),
+        "conv_profile" => ConvProfile(Box<ConvProfile>),
         /// A conversation was deleted on another device.
         "conv_deleted" => ConvDeleted(ConvDeleted),
         /// The answer to `group_create`.

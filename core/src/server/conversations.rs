@@ -78,11 +78,11 @@ impl Server {
             return fail(ErrorCode::NOT_FOUND, "no such conversation in your list");
         };
         let seq = self.inbox_seq(user);
-        Ok(Some(ServerFrame::ConvProfile(ConvProfile {
+        Ok(Some(ServerFrame::ConvProfile(Box::new(ConvProfile {
             id: q.id,
             seq,
             info,
-        })))
+        }))))
     }
 
     pub(crate) fn on_conv_delete(

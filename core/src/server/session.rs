@@ -178,13 +178,13 @@ impl Server {
                 seq,
                 ..(**n).clone()
             }),
-            InboxEvent::Thread(t) => ServerFrame::Thread(ThreadNotice {
+            InboxEvent::Thread(t) => ServerFrame::Thread(Box::new(ThreadNotice {
                 seq,
                 op: t.op,
                 by: t.by.clone(),
                 mid: t.mid,
                 info: (*t.info).clone(),
-            }),
+            })),
             InboxEvent::Tip(tip) => ServerFrame::GroupTip(crate::frame::group::GroupTip {
                 seq,
                 ..(**tip).clone()

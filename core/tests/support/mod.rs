@@ -740,7 +740,7 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
         (
             "thread_created",
             (req(), thread_info())
-                .prop_map(|(id, info)| S::ThreadCreated(ThreadCreated::new(id, info)))
+                .prop_map(|(id, info)| S::ThreadCreated(Box::new(ThreadCreated::new(id, info))))
                 .boxed(),
         ),
         (
@@ -762,7 +762,7 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
                         let mut f = ThreadNotice::new(op, by, info);
                         f.seq = seq;
                         f.mid = mid;
-                        f
+                        Box::new(f)
                     })
                 })
                 .boxed(),
@@ -806,7 +806,9 @@ pub(crate) fn server_frames() -> Vec<(&'static str, BoxedStrategy<ServerFrame>)>
         (
             "conv_profile",
             (req(), seq(), conv_info())
-                .prop_map(|(id, seq, info)| S::ConvProfile(ConvProfile::new(id, seq, info)))
+                .prop_map(|(id, seq, info)| {
+                    S::ConvProfile(Box::new(ConvProfile::new(id, seq, info)))
+                })
                 .boxed(),
         ),
         (
