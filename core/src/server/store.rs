@@ -71,6 +71,12 @@ impl StoredMessage {
         HistoryKey::of(&self.msg.from, &self.msg.to).store_key()
     }
 
+    /// The message as it was stored (with its body, even once recalled;
+    /// [`StoredMessage::entry`] tells how it reads now).
+    pub fn message(&self) -> &Arc<Message> {
+        &self.msg
+    }
+
     /// The message as a history entry: a tombstone once recalled.
     pub fn entry(&self) -> Entry {
         match &self.recalled {

@@ -363,9 +363,10 @@ fn natter_serve_refuses_a_store_with_a_damaged_record() {
         server.shutdown().await;
     });
     // Damage every copy of the stored messages' records in the file (pages
-    // are copied on write: older copies may lie in freed pages).
+    // are copied on write: older copies may lie in freed pages). The log
+    // keeps a stored message's record as a reference to its row.
     let mut bytes = std::fs::read(&log).unwrap();
-    let pattern = br#"{"record":"stored""#;
+    let pattern = br#"{"stored":""#;
     let copies: Vec<usize> = bytes
         .windows(pattern.len())
         .enumerate()

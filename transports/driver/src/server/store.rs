@@ -12,7 +12,12 @@
 //! A restart reads the checkpoint and the records after it: its time and
 //! memory depend on the users and groups and on the resident window, not on
 //! how many messages were ever stored.
+//!
+//! Each message is written once: the log keeps a stored message's record as
+//! `{"stored":"MID"}`, and reading the log takes the message from its row,
+//! which the same transaction wrote.
 
+use natter_core::MessageId;
 use natter_core::server::{
     Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
 };
@@ -37,6 +42,15 @@ pub const CHECKPOINT_EVERY: u64 = 100_000;
 /// The store's page cache, unless set otherwise: it counts in the server's
 /// resident memory.
 pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A stored message's record as the log keeps it: the message is its row.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredRef {
+    stored: MessageId,
+}
+
+/// How a [`StoredRef`] starts, as `serde_json` writes it.
+const STORED_REF: &[u8] = br#"{"stored":"#;
 
 /// Records since the checkpoint, by a key counting up.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
@@ -197,17 +211,33 @@ impl Store {
             .map_err(|e| db_err(e.into()))?
             .map(|v| Checkpoint::from_bytes(v.value().to_vec()));
         let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
+        let rows = txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?;
         let mut records = Vec::new();
         let mut next = 0;
         for entry in table.iter().map_err(|e| db_err(e.into()))? {
             let (key, value) = entry.map_err(|e| db_err(e.into()))?;
             let key = key.value();
-            let record =
-                serde_json::from_slice(value.value()).map_err(|e| StoreError::DamagedRecord {
-                    path: path.to_owned(),
-                    key,
-                    why: e.to_string(),
-                })?;
+            let damaged = |why: String| StoreError::DamagedRecord {
+                path: path.to_owned(),
+                key,
+                why,
+            };
+            let bytes = value.value();
+            let record = if bytes.starts_with(STORED_REF) {
+                let r: StoredRef =
+                    serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
+                let row = rows
+                    .get(r.stored.0)
+                    .map_err(|e| db_err(e.into()))?
+                    .ok_or_else(|| damaged(format!("no row of message {}", r.stored)))?;
+                let row: StoredMessage =
+                    serde_json::from_slice(row.value()).map_err(|e| damaged(e.to_string()))?;
+                Record::Stored {
+                    msg: Arc::clone(row.message()),
+                }
+            } else {
+                serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?
+            };
             records.push(record);
             next = key.saturating_add(1);
         }
@@ -240,7 +270,11 @@ impl Store {
             let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
             for batch in batches {
                 for record in batch.records() {
-                    let bytes = self.encode(record)?;
+                    let bytes = match record {
+                        // Its message is the row written below.
+                        Record::Stored { msg } => self.encode(&StoredRef { stored: msg.mid })?,
+                        other => self.encode(other)?,
+                    };
                     records
                         .insert(self.next_record, bytes.as_slice())
                         .map_err(|e| self.fail(e))?;
@@ -367,6 +401,60 @@ mod tests {
             text.contains(STORE_FILE) && text.contains("key 5"),
             "{text}"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Runs `frames` from a fresh connection of `user` through `server`,
+    /// writing every batch to `store`.
+    fn run(store: &mut Store, server: &mut Server, user: &str, frames: &[&str]) {
+        use natter_core::server::{ConnectionId, Output, token};
+        use natter_core::{Millis, UserId};
+        let conn = ConnectionId(1);
+        let tok = token::mint(b"s", &UserId::new(user).unwrap(), Millis(u64::MAX / 4));
+        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+        server.handle_connect(Millis(1), conn);
+        for frame in std::iter::once(hello.as_str()).chain(frames.iter().copied()) {
+            server
+                .handle_bytes(Millis(2), conn, frame.as_bytes())
+                .unwrap();
+            while let Some(output) = server.poll_output() {
+                if let Output::Persist(batch) = output {
+                    store.write(std::slice::from_ref(&batch)).unwrap();
+                    server.persisted(batch.id());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_is_written_once_and_restored_from_its_row() {
+        let dir = scratch("once");
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let send = r#"{"type":"send","id":"r1","to":{"chat":"single","id":"bob"},"body":{"type":"text","text":"kept once"}}"#;
+        let recall = r#"{"type":"recall","id":"r2","mid":"1"}"#;
+        run(&mut store, &mut server, "alice", &[send, recall]);
+        drop((store, server));
+        {
+            let db = Database::open(dir.join(STORE_FILE)).unwrap();
+            let txn = db.begin_read().unwrap();
+            let log: Vec<Vec<u8>> = txn
+                .open_table(RECORDS)
+                .unwrap()
+                .iter()
+                .unwrap()
+                .map(|e| e.unwrap().1.value().to_vec())
+                .collect();
+            assert!(
+                log.contains(&br#"{"stored":"1"}"#.to_vec()),
+                "the record refers to the row"
+            );
+            assert!(!log.iter().any(|r| r.windows(9).any(|w| w == b"kept once")));
+        }
+        let (_, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        match restored.stored(MessageId(1)) {
+            Some(natter_core::Entry::Tombstone(t)) => assert_eq!(t.recalled_by.as_str(), "alice"),
+            other => panic!("{other:?}"),
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
