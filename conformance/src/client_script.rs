@@ -312,11 +312,7 @@ impl ClientTarget for Option<CoreClient> {
 
 /// The file's `client` block with the case's changes, as JSON.
 pub fn settings_json(file: &ClientFile, case: &ClientCase) -> Value {
-    let mut merged = file.client.clone();
-    if let (Some(base), Some(Value::Object(over))) = (merged.as_object_mut(), &case.client) {
-        base.extend(over.clone());
-    }
-    merged
+    crate::overlay(&file.client, case.client.as_ref())
 }
 
 /// Runs one client case against `target`.

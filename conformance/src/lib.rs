@@ -110,6 +110,16 @@ fn json_files(name: &str) -> Result<Vec<PathBuf>, VectorError> {
     Ok(files)
 }
 
+/// `base` with the fields of the object `over` laid over it: how a case's
+/// own `server` or `client` block changes its file's.
+fn overlay(base: &serde_json::Value, over: Option<&serde_json::Value>) -> serde_json::Value {
+    let mut merged = base.clone();
+    if let (Some(fields), Some(serde_json::Value::Object(over))) = (merged.as_object_mut(), over) {
+        fields.extend(over.clone());
+    }
+    merged
+}
+
 /// The client vector files shipped in `vectors/client/`, in order.
 pub fn client_files() -> Result<Vec<PathBuf>, VectorError> {
     json_files("client")

@@ -17,10 +17,7 @@ pub fn record_file(path: &Path) -> Result<(), VectorError> {
     let mut raw: Value = read(path)?;
     let mut target = CoreServer::default();
     for (c, case) in file.cases.iter().enumerate() {
-        let settings = case
-            .server
-            .as_ref()
-            .map_or_else(|| file.server.clone(), |over| file.server.merged(over));
+        let settings = file.settings(case);
         // A fresh natter-core server accepts any settings.
         let _ = target.begin(&file, &settings);
         for (s, step) in case.steps.iter().enumerate() {

@@ -61,24 +61,22 @@ pub struct Settings {
     pub delivery_window: Option<u64>,
 }
 
-impl Settings {
-    /// `self` with the fields `over` sets replaced.
-    pub fn merged(&self, over: &Settings) -> Settings {
-        Settings {
-            secret: over.secret.clone().or_else(|| self.secret.clone()),
-            recall_window_ms: over.recall_window_ms.or(self.recall_window_ms),
-            recall: over.recall.or(self.recall),
-            banned_words: over
-                .banned_words
-                .clone()
-                .or_else(|| self.banned_words.clone()),
-            max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
-            inbox_limit: over.inbox_limit.or(self.inbox_limit),
-            user_rate: over.user_rate.or(self.user_rate),
-            delivery_window: over.delivery_window.or(self.delivery_window),
-        }
+impl VectorFile {
+    /// The settings `case` runs with: the file's, with the case's own laid
+    /// over them.
+    pub fn settings(&self, case: &Case) -> Settings {
+        let base = serde_json::to_value(&self.server).unwrap_or_default();
+        let over = case
+            .server
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok());
+        // Absent fields are not written, so the overlay keeps the file's.
+        serde_json::from_value(crate::overlay(&base, over.as_ref()))
+            .unwrap_or_else(|_| self.server.clone())
     }
+}
 
+impl Settings {
     /// The natter-core configuration these settings describe.
     pub fn config(&self) -> natter_core::server::ServerConfig {
         let mut config =
@@ -211,10 +209,7 @@ pub fn run_case(file: &VectorFile, case: &Case, target: &mut dyn Target) -> Case
     if let Some(why) = target.skip(file, case) {
         return result.with(Verdict::Skipped, Some(why));
     }
-    let settings = case
-        .server
-        .as_ref()
-        .map_or_else(|| file.server.clone(), |over| file.server.merged(over));
+    let settings = file.settings(case);
     if let Err(why) = target.begin(file, &settings) {
         return result.with(Verdict::Fail, Some(why));
     }
