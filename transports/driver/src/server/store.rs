@@ -13,6 +13,11 @@
 //! memory depend on the users and groups and on the resident window, not on
 //! how many messages were ever stored.
 //!
+//! The log holds one entry per transaction: its records as JSON lines, keyed
+//! by the number of its first record (records are numbered from the store's
+//! creation on). One insert per transaction, not per record: the log costs
+//! a commit almost nothing beyond the bytes.
+//!
 //! Each message is written once: the log keeps a stored message's record as
 //! `{"stored":"MID"}`, and reading the log takes the message from its row,
 //! which the same transaction wrote.
@@ -52,7 +57,8 @@ struct StoredRef {
 /// How a [`StoredRef`] starts, as `serde_json` writes it.
 const STORED_REF: &[u8] = br#"{"stored":"#;
 
-/// Records since the checkpoint, by a key counting up.
+/// Records since the checkpoint, one entry per transaction (JSON lines),
+/// keyed by the number of its first record.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Message rows (JSON), by message id.
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
@@ -84,11 +90,14 @@ pub enum StoreError {
         source: Box<redb::Error>,
     },
     /// A record does not decode: corruption, not a torn write.
-    #[error("{path}: the record with key {key} is damaged ({why}); refusing to start")]
+    #[error(
+        "{path}: a record of the log entry with key {key} is damaged ({why}); refusing to start"
+    )]
     DamagedRecord {
         /// The database file.
         path: PathBuf,
-        /// The record's key in the records table.
+        /// The key of its entry in the log (the number of the entry's
+        /// first record).
         key: u64,
         /// The decoder's complaint.
         why: String,
@@ -222,24 +231,27 @@ impl Store {
                 key,
                 why,
             };
-            let bytes = value.value();
-            let record = if bytes.starts_with(STORED_REF) {
-                let r: StoredRef =
-                    serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
-                let row = rows
-                    .get(r.stored.0)
-                    .map_err(|e| db_err(e.into()))?
-                    .ok_or_else(|| damaged(format!("no row of message {}", r.stored)))?;
-                let row: StoredMessage =
-                    serde_json::from_slice(row.value()).map_err(|e| damaged(e.to_string()))?;
-                Record::Stored {
-                    msg: Arc::clone(row.message()),
-                }
-            } else {
-                serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?
-            };
-            records.push(record);
-            next = key.saturating_add(1);
+            let mut count = 0u64;
+            for line in value.value().split(|&b| b == b'\n') {
+                let record = if line.starts_with(STORED_REF) {
+                    let r: StoredRef =
+                        serde_json::from_slice(line).map_err(|e| damaged(e.to_string()))?;
+                    let row = rows
+                        .get(r.stored.0)
+                        .map_err(|e| db_err(e.into()))?
+                        .ok_or_else(|| damaged(format!("no row of message {}", r.stored)))?;
+                    let row: StoredMessage =
+                        serde_json::from_slice(row.value()).map_err(|e| damaged(e.to_string()))?;
+                    Record::Stored {
+                        msg: Arc::clone(row.message()),
+                    }
+                } else {
+                    serde_json::from_slice(line).map_err(|e| damaged(e.to_string()))?
+                };
+                records.push(record);
+                count += 1;
+            }
+            next = key.saturating_add(count);
         }
         Ok((checkpoint, records, next))
     }
@@ -252,47 +264,69 @@ impl Store {
     }
 
     fn encode(&self, value: &impl serde::Serialize) -> Result<Vec<u8>, StoreError> {
-        serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+        serde_json::to_vec(value).map_err(|e| self.encode_failed(&e))
+    }
+
+    fn encode_failed(&self, e: &serde_json::Error) -> StoreError {
+        StoreError::Encode {
             path: self.path.clone(),
             why: e.to_string(),
-        })
+        }
+    }
+
+    /// The records of `batches` as one log entry: JSON lines (a compact
+    /// JSON value holds no raw newline), a stored message's as a
+    /// reference to its row.
+    fn log_entry(&self, batches: &[Batch]) -> Result<(Vec<u8>, u64), StoreError> {
+        let mut entry = Vec::new();
+        let mut count = 0u64;
+        for record in batches.iter().flat_map(Batch::records) {
+            if count > 0 {
+                entry.push(b'\n');
+            }
+            match record {
+                // Its message is the row written beside it.
+                Record::Stored { msg } => {
+                    serde_json::to_writer(&mut entry, &StoredRef { stored: msg.mid })
+                }
+                other => serde_json::to_writer(&mut entry, other),
+            }
+            .map_err(|e| self.encode_failed(&e))?;
+            count += 1;
+        }
+        Ok((entry, count))
     }
 
     /// Writes batches in one transaction and waits until it is on disk:
-    /// their records to the log, their message rows upserted.
+    /// their records as one log entry, their message rows upserted.
     pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
+        let (entry, count) = self.log_entry(batches)?;
         // A transaction's durability is `Immediate` unless set otherwise:
         // its commit returns once it is on disk.
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
-            let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+            if count > 0 {
+                let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+                records
+                    .insert(self.next_record, entry.as_slice())
+                    .map_err(|e| self.fail(e))?;
+            }
             let mut messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
             let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
-            for batch in batches {
-                for record in batch.records() {
-                    let bytes = match record {
-                        // Its message is the row written below.
-                        Record::Stored { msg } => self.encode(&StoredRef { stored: msg.mid })?,
-                        other => self.encode(other)?,
-                    };
-                    records
-                        .insert(self.next_record, bytes.as_slice())
-                        .map_err(|e| self.fail(e))?;
-                    self.next_record += 1;
-                }
-                for row in batch.messages() {
-                    let bytes = self.encode(row)?;
-                    let mid = row.mid().0;
-                    messages
-                        .insert(mid, bytes.as_slice())
-                        .map_err(|e| self.fail(e))?;
-                    history
-                        .insert((row.history_key().as_str(), mid), ())
-                        .map_err(|e| self.fail(e))?;
-                }
+            for row in batches.iter().flat_map(Batch::messages) {
+                let bytes = self.encode(row)?;
+                let mid = row.mid().0;
+                messages
+                    .insert(mid, bytes.as_slice())
+                    .map_err(|e| self.fail(e))?;
+                history
+                    .insert((row.history_key().as_str(), mid), ())
+                    .map_err(|e| self.fail(e))?;
             }
         }
-        txn.commit().map_err(|e| self.fail(e))
+        txn.commit().map_err(|e| self.fail(e))?;
+        self.next_record += count;
+        Ok(())
     }
 
     /// Stores a checkpoint and drops every record written before it, in
@@ -355,8 +389,9 @@ impl Store {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
         let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+        let first = records.first().map_err(|e| self.fail(e))?;
         Ok((
-            records.len().map_err(|e| self.fail(e))?,
+            first.map_or(0, |(key, _)| self.next_record.saturating_sub(key.value())),
             messages.len().map_err(|e| self.fail(e))?,
         ))
     }
@@ -437,20 +472,40 @@ mod tests {
         {
             let db = Database::open(dir.join(STORE_FILE)).unwrap();
             let txn = db.begin_read().unwrap();
-            let log: Vec<Vec<u8>> = txn
+            let entries: Vec<(u64, Vec<u8>)> = txn
                 .open_table(RECORDS)
                 .unwrap()
                 .iter()
                 .unwrap()
-                .map(|e| e.unwrap().1.value().to_vec())
+                .map(|e| {
+                    let (k, v) = e.unwrap();
+                    (k.value(), v.value().to_vec())
+                })
                 .collect();
+            let lines = |e: &[u8]| e.split(|&b| b == b'\n').count() as u64;
+            // One entry per transaction, keyed by its first record's number.
+            let mut next = 0;
+            for (key, entry) in &entries {
+                assert_eq!(*key, next);
+                next += lines(entry);
+            }
             assert!(
-                log.contains(&br#"{"stored":"1"}"#.to_vec()),
+                entries.iter().any(|(_, e)| lines(e) > 1),
+                "the send's answer and its message share an entry"
+            );
+            let log: Vec<&[u8]> = entries
+                .iter()
+                .flat_map(|(_, e)| e.split(|&b| b == b'\n'))
+                .collect();
+            assert_eq!(log.len() as u64, next);
+            assert!(
+                log.contains(&br#"{"stored":"1"}"#.as_slice()),
                 "the record refers to the row"
             );
             assert!(!log.iter().any(|r| r.windows(9).any(|w| w == b"kept once")));
         }
-        let (_, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let (store, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        assert_eq!(store.counts().unwrap(), (store.next_record, 1));
         match restored.stored(MessageId(1)) {
             Some(natter_core::Entry::Tombstone(t)) => assert_eq!(t.recalled_by.as_str(), "alice"),
             other => panic!("{other:?}"),
