@@ -5,12 +5,15 @@
 //! every figure has a ratio to the transport's own ceiling. It starts its
 //! own `natter serve` (in memory, and with a data directory) as child
 //! processes, whose CPU time per message and memory it reads, or aims at a
-//! server at `--url`. It prints one table and writes JSON with `--json`.
+//! server at `--url`. With `--xmpp` it runs the relay load against an XMPP
+//! server instead (ejabberd, Prosody), with an equally light client. It
+//! prints one table and writes JSON with `--json`.
 
 mod fanout;
 mod relay;
 mod target;
 mod wire;
+mod xmpp;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -33,6 +36,25 @@ pub(crate) struct BenchOptions {
     /// The token secret of the server at --url.
     #[arg(long, env = "NATTER_SECRET", hide_env_values = true, requires = "url")]
     secret: Option<String>,
+    /// An XMPP server's client port (`HOST:PORT`, plain TCP) to run the
+    /// relay against instead, with accounts bs0.., br0.. (one per pair).
+    #[arg(long, conflicts_with = "url")]
+    xmpp: Option<String>,
+    /// The XMPP server's domain.
+    #[arg(long, default_value = "localhost", requires = "xmpp")]
+    xmpp_domain: String,
+    /// The password of the XMPP bench accounts.
+    #[arg(
+        long,
+        env = "NATTER_XMPP_PASSWORD",
+        hide_env_values = true,
+        requires = "xmpp"
+    )]
+    xmpp_password: Option<String>,
+    /// The process id of the server at --url or --xmpp, to read its CPU
+    /// time and memory as for the bench's own (Linux /proc).
+    #[arg(long)]
+    server_pid: Option<u32>,
     /// Sender/receiver pairs of the relay.
     #[arg(long, default_value_t = 8)]
     pairs: u64,
@@ -167,6 +189,19 @@ pub(crate) async fn run(o: BenchOptions) -> ExitCode {
 
 async fn scenarios(o: &BenchOptions) -> Result<Vec<Row>, Error> {
     let (pairs, total, window) = (o.pairs.max(1), o.messages.max(1), o.window.max(1));
+    if let Some(addr) = &o.xmpp {
+        let server = xmpp::Xmpp {
+            addr: addr.clone(),
+            domain: o.xmpp_domain.clone(),
+            password: o
+                .xmpp_password
+                .clone()
+                .ok_or("--xmpp needs --xmpp-password")?,
+        };
+        let target = Target::remote(addr, "", o.server_pid);
+        let load = |n| -> Load { Box::pin(xmpp::relay(server, pairs, total, window, n)) };
+        return Ok(vec![measure("relay (xmpp)", total, &target, load).await?]);
+    }
     let wanted = |name: &str| o.only.is_empty() || o.only.iter().any(|n| n == name);
     let mut rows = Vec::new();
     let echo_rate = if o.url.is_none() && wanted("echo") {
@@ -184,7 +219,9 @@ async fn scenarios(o: &BenchOptions) -> Result<Vec<Row>, Error> {
     };
     let mut targets = Vec::new();
     match (&o.url, &o.secret) {
-        (Some(url), Some(secret)) => targets.push(("", Target::remote(url, secret))),
+        (Some(url), Some(secret)) => {
+            targets.push(("", Target::remote(url, secret, o.server_pid)));
+        }
         _ => {
             targets.push((" (memory)", Target::serve(false)?));
             if !o.no_durable {

@@ -1,6 +1,7 @@
 //! What the bench measures against: its own `natter serve` (in memory or
 //! with a data directory) or `natter echo` as child processes, whose CPU
-//! time and memory it reads from /proc, or a server at a URL.
+//! time and memory it reads from /proc, or a server someone else runs,
+//! whose process it reads when told its id.
 
 use super::wire::Error;
 use std::io::{BufRead, BufReader, Read};
@@ -14,6 +15,8 @@ pub(crate) struct Target {
     /// The token secret.
     pub(crate) secret: String,
     child: Option<Child>,
+    /// A process someone else runs, to read as the child is read.
+    pid: Option<u32>,
     data: Option<PathBuf>,
 }
 
@@ -21,12 +24,13 @@ pub(crate) struct Target {
 const SECRET: &str = "natter-bench";
 
 impl Target {
-    /// A server someone else runs.
-    pub(crate) fn remote(url: &str, secret: &str) -> Target {
+    /// A server someone else runs, as process `pid` when given.
+    pub(crate) fn remote(url: &str, secret: &str, pid: Option<u32>) -> Target {
         Target {
             url: url.to_owned(),
             secret: secret.to_owned(),
             child: None,
+            pid,
             data: None,
         }
     }
@@ -78,14 +82,20 @@ impl Target {
             url,
             secret: SECRET.to_owned(),
             child: Some(child),
+            pid: None,
             data: None,
         })
     }
 
-    /// The child's CPU time so far (user + system), in seconds, if it is
-    /// the bench's own.
+    /// The process to read: the bench's own child, or the one named.
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id).or(self.pid)
+    }
+
+    /// The server's CPU time so far (user + system), in seconds, if its
+    /// process is known.
     pub(crate) fn cpu_seconds(&self) -> Option<f64> {
-        let pid = self.child.as_ref()?.id();
+        let pid = self.pid()?;
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // Fields after the command name, which is in parentheses.
         let rest = stat.rsplit_once(')')?.1;
@@ -97,9 +107,9 @@ impl Target {
         Some(ticks as f64 / 100.0)
     }
 
-    /// The child's resident memory, in MiB, if it is the bench's own.
+    /// The server's resident memory, in MiB, if its process is known.
     pub(crate) fn resident_mib(&self) -> Option<f64> {
-        let pid = self.child.as_ref()?.id();
+        let pid = self.pid()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let kib: f64 = status
             .lines()
