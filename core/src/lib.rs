@@ -31,6 +31,7 @@ pub mod emoji;
 pub mod error;
 pub mod frame;
 pub mod ids;
+mod json_cache;
 pub mod limits;
 pub mod message;
 pub mod server;

@@ -163,6 +163,9 @@ pub struct Message {
     /// Readers may send group read acks for this message.
     #[serde(default, skip_serializing_if = "is_false")]
     pub group_ack: bool,
+    /// Its JSON once encoded, shared by every frame and row that carries it.
+    #[serde(skip)]
+    pub(crate) json: crate::json_cache::JsonCache,
 }
 
 impl Message {
@@ -179,6 +182,7 @@ impl Message {
             priority: Default::default(),
             online_only: Default::default(),
             group_ack: Default::default(),
+            json: Default::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ impl Server {
             priority: s.priority,
             online_only: s.online_only,
             group_ack: s.group_ack,
+            json: Default::default(),
         };
         let ephemeral = msg.online_only || matches!(msg.to, Conversation::Room(_));
         let answer = Answer::Sent { mid, ts: now };

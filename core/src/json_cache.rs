@@ -1,0 +1,119 @@
+//! Encode once: a message's JSON, encoded the first time a frame or a row
+//! carrying it is serialized and reused by every other (each recipient's
+//! delivery, each of their devices, the sender's own copy, the store's
+//! row). A fan-out to N members encodes the message once, not N times.
+
+use crate::message::Message;
+use serde::ser::Error as _;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::sync::{Arc, OnceLock};
+
+/// The cached JSON of a [`Message`]. Not part of the message's value: a
+/// clone starts empty (a clone may be changed), equality ignores it, and
+/// it is never serialized itself.
+#[derive(Default)]
+pub(crate) struct JsonCache(OnceLock<Box<RawValue>>);
+
+impl Clone for JsonCache {
+    fn clone(&self) -> Self {
+        JsonCache::default()
+    }
+}
+
+impl PartialEq for JsonCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for JsonCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "JsonCache(encoded)"
+        } else {
+            "JsonCache(empty)"
+        })
+    }
+}
+
+impl Message {
+    /// The message as JSON, encoded on the first call only. A message is
+    /// shared (`Arc`) once stored and never changed after, so the cache
+    /// never goes stale.
+    pub fn json(&self) -> Result<&RawValue, serde_json::Error> {
+        if let Some(json) = self.json.0.get() {
+            return Ok(json);
+        }
+        let json = serde_json::value::to_raw_value(self)?;
+        Ok(self.json.0.get_or_init(|| json))
+    }
+}
+
+/// Serializes a shared message from its cached JSON (a serde
+/// `serialize_with`). Frames and rows are JSON (the codec, PROTOCOL §16.1):
+/// the raw value is spliced in as it is.
+pub(crate) fn shared_message<S: Serializer>(msg: &Arc<Message>, s: S) -> Result<S::Ok, S::Error> {
+    msg.json().map_err(S::Error::custom)?.serialize(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::Codec;
+    use crate::body::Body;
+    use crate::frame::ServerFrame;
+    use crate::frame::server::Delivery;
+    use crate::ids::{MessageId, UserId};
+    use crate::message::{Conversation, Message};
+    use crate::time::Millis;
+    use std::sync::Arc;
+
+    fn message() -> Message {
+        let alice = UserId::new("alice").unwrap();
+        let bob = UserId::new("bob").unwrap();
+        Message::new(
+            MessageId(7),
+            alice,
+            Conversation::Single(bob),
+            Millis(1),
+            Body::Text { text: "hi".into() },
+        )
+    }
+
+    #[test]
+    fn every_delivery_of_a_message_reuses_its_first_encoding() {
+        let msg = Arc::new(message());
+        let plain = serde_json::to_string(&*msg).unwrap();
+        assert_eq!(format!("{:?}", msg.json), "JsonCache(empty)");
+        let mut one = Delivery::new(Arc::clone(&msg));
+        one.seq = Some(crate::Seq(1));
+        let codec = Codec::default();
+        let frame = codec.encode_text(&ServerFrame::Msg(one)).unwrap();
+        assert_eq!(format!("{:?}", msg.json), "JsonCache(encoded)");
+        assert!(frame.contains(&format!(r#""msg":{plain}"#)), "{frame}");
+        // The same pointer: the second frame took the cached text.
+        let first: *const str = msg.json().unwrap().get();
+        let again: *const str = msg.json().unwrap().get();
+        assert_eq!(first, again);
+        let decoded: ServerFrame = codec.decode(frame.as_bytes()).unwrap();
+        match decoded {
+            ServerFrame::Msg(d) => assert_eq!(*d.msg, *msg),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_clone_does_not_carry_the_cache_so_changing_it_is_safe() {
+        let msg = message();
+        msg.json().unwrap();
+        let mut changed = msg.clone();
+        assert_eq!(format!("{:?}", changed.json), "JsonCache(empty)");
+        changed.ts = Millis(2);
+        assert!(changed.json().unwrap().get().contains(r#""ts":2"#));
+        assert!(msg.json().unwrap().get().contains(r#""ts":1"#));
+        // Equality is the message's, whatever is cached.
+        assert_eq!(msg, msg.clone());
+    }
+}
