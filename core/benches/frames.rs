@@ -92,12 +92,18 @@ fn online_server(users: &[String]) -> natter_core::server::Server {
     server
 }
 
-/// Drains the server as an in-memory adapter does.
+/// Drains the server as an in-memory adapter does: batches reported
+/// persisted, every frame encoded for its connection.
 fn drain(s: &mut natter_core::server::Server) {
     use natter_core::server::Output;
+    let codec = natter_core::Codec::default();
     while let Some(output) = s.poll_output() {
-        if let Output::Persist(batch) = &output {
-            s.persisted(batch.id());
+        match &output {
+            Output::Persist(batch) => s.persisted(batch.id()),
+            Output::Transmit { frame, .. } => {
+                black_box(codec.encode(frame).expect("encodes"));
+            }
+            _ => {}
         }
         let _ = black_box(output);
     }
@@ -125,7 +131,7 @@ fn server(c: &mut Criterion) {
     let mut server = online_server(&["alice".to_owned(), "bob".to_owned()]);
     bench_sends(
         c,
-        "server handle_bytes send (1:1, both online) + drain",
+        "server handle_bytes send (1:1, both online) + drain + encode",
         &mut server,
         r#"{"chat":"single","id":"bob"}"#,
     );
@@ -144,7 +150,7 @@ fn server(c: &mut Criterion) {
     drain(&mut server);
     bench_sends(
         c,
-        "server handle_bytes send (group of 100, all online) + drain",
+        "server handle_bytes send (group of 100, all online) + drain + encode",
         &mut server,
         r#"{"chat":"group","id":"g1"}"#,
     );

@@ -231,8 +231,9 @@ impl Tombstone {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Entry {
-    /// A message (Agora's `is_revoked: false`).
-    Message(Message),
+    /// A message (Agora's `is_revoked: false`), shared with the server's
+    /// store and frames (a clone is a reference count).
+    Message(std::sync::Arc<Message>),
     /// A recalled message (Agora's `is_revoked: true`).
     Tombstone(Tombstone),
 }

@@ -98,7 +98,7 @@ impl Mirror {
         if counts {
             state.unread.insert(msg.mid);
         }
-        state.offer_last(Entry::Message(msg.clone()));
+        state.offer_last(Entry::Message(std::sync::Arc::new(msg.clone())));
     }
 
     /// A message was recalled: it leaves unread, and a last message becomes

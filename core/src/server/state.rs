@@ -528,7 +528,7 @@ impl State {
         self.next_mid = self.next_mid.max(msg.mid.0.saturating_add(1));
         self.messages
             .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
-        let last = Arc::new(Entry::Message((**msg).clone()));
+        let last = Arc::new(Entry::Message(Arc::clone(msg)));
         self.history
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()

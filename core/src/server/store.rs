@@ -81,7 +81,7 @@ impl StoredMessage {
     /// The message as a history entry: a tombstone once recalled.
     pub fn entry(&self) -> Entry {
         match &self.recalled {
-            None => Entry::Message((*self.msg).clone()),
+            None => Entry::Message(Arc::clone(&self.msg)),
             Some(r) => Entry::Tombstone(Tombstone {
                 mid: self.msg.mid,
                 from: self.msg.from.clone(),

@@ -218,7 +218,7 @@ pub(crate) fn tombstone() -> BoxedStrategy<Tombstone> {
 
 pub(crate) fn entry() -> BoxedStrategy<Entry> {
     prop_oneof![
-        message().prop_map(Entry::Message),
+        message().prop_map(|m| Entry::Message(std::sync::Arc::new(m))),
         tombstone().prop_map(Entry::Tombstone)
     ]
     .boxed()

@@ -284,7 +284,7 @@ pub(crate) fn check_final(sim: &mut Sim) {
     for (mid, users) in &acked {
         let readers: BTreeSet<UserId> = sim.group_readers(*mid).into_iter().collect();
         let sender = match sim.stored(*mid) {
-            Some(Entry::Message(m)) => Some(m.from),
+            Some(Entry::Message(m)) => Some(m.from.clone()),
             Some(Entry::Tombstone(t)) => Some(t.from),
             None => None,
         };
