@@ -8,6 +8,7 @@
 //! and writes each connection's outgoing queue.
 
 mod outgoing;
+mod pending_history;
 mod store;
 mod writer;
 

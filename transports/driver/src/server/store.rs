@@ -20,8 +20,11 @@
 //!
 //! Each message is written once: the log keeps a stored message's record as
 //! `{"stored":"MID"}`, and reading the log takes the message from its row,
-//! which the same transaction wrote.
+//! which the same transaction wrote. The history index of the messages
+//! stored since the checkpoint is kept in memory and written with the next
+//! checkpoint ([`PendingHistory`]).
 
+use super::pending_history::PendingHistory;
 use natter_core::MessageId;
 use natter_core::server::{
     Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
@@ -62,7 +65,8 @@ const STORED_REF: &[u8] = br#"{"stored":"#;
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Message rows (JSON), by message id.
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
-/// The history index: (history key, message id).
+/// The history index: (history key, message id), up to the checkpoint (the
+/// entries after it are [`PendingHistory`]).
 const HISTORY: TableDefinition<(&str, u64), ()> = TableDefinition::new("history");
 /// The newest checkpoint, under [`CHECKPOINT`].
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -130,6 +134,16 @@ pub struct Store {
     db: Database,
     path: PathBuf,
     next_record: u64,
+    pending: PendingHistory,
+}
+
+/// What opening reads of the log: the checkpoint, the records after it, the
+/// next record's number, and the history entries not yet in the table.
+struct Log {
+    checkpoint: Option<Checkpoint>,
+    records: Vec<Record>,
+    next_record: u64,
+    pending: PendingHistory,
 }
 
 impl std::fmt::Debug for Store {
@@ -181,7 +195,12 @@ impl Store {
         txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
         txn.open_table(META).map_err(|e| db_err(e.into()))?;
         txn.commit().map_err(|e| db_err(e.into()))?;
-        let (checkpoint, records, next_record) = Self::read_log(&db, &path)?;
+        let Log {
+            checkpoint,
+            records,
+            next_record,
+            pending,
+        } = Self::read_log(&db, &path)?;
         tracing::info!(
             records = records.len(),
             checkpoint = checkpoint.as_ref().map_or(0, |c| c.as_bytes().len()),
@@ -199,16 +218,16 @@ impl Store {
                 db,
                 path,
                 next_record,
+                pending,
             },
             server,
         ))
     }
 
-    /// The checkpoint, the records after it, and the next record key.
-    fn read_log(
-        db: &Database,
-        path: &Path,
-    ) -> Result<(Option<Checkpoint>, Vec<Record>, u64), StoreError> {
+    /// Reads the log: the checkpoint, the records after it (a stored
+    /// message's from its row) and the history entries of those messages
+    /// that the table does not hold yet.
+    fn read_log(db: &Database, path: &Path) -> Result<Log, StoreError> {
         let db_err = |e: redb::Error| StoreError::Open {
             path: path.to_owned(),
             source: Box::new(e),
@@ -221,6 +240,8 @@ impl Store {
             .map(|v| Checkpoint::from_bytes(v.value().to_vec()));
         let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
         let rows = txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?;
+        let history = txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
+        let mut pending = PendingHistory::default();
         let mut records = Vec::new();
         let mut next = 0;
         for entry in table.iter().map_err(|e| db_err(e.into()))? {
@@ -242,6 +263,14 @@ impl Store {
                         .ok_or_else(|| damaged(format!("no row of message {}", r.stored)))?;
                     let row: StoredMessage =
                         serde_json::from_slice(row.value()).map_err(|e| damaged(e.to_string()))?;
+                    let key = row.history_key();
+                    let indexed = history
+                        .get((key.as_str(), r.stored.0))
+                        .map_err(|e| db_err(e.into()))?
+                        .is_some();
+                    if !indexed {
+                        pending.insert(key, r.stored.0);
+                    }
                     Record::Stored {
                         msg: Arc::clone(row.message()),
                     }
@@ -253,7 +282,12 @@ impl Store {
             }
             next = key.saturating_add(count);
         }
-        Ok((checkpoint, records, next))
+        Ok(Log {
+            checkpoint,
+            records,
+            next_record: next,
+            pending,
+        })
     }
 
     fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
@@ -298,7 +332,8 @@ impl Store {
     }
 
     /// Writes batches in one transaction and waits until it is on disk:
-    /// their records as one log entry, their message rows upserted.
+    /// their records as one log entry, their message rows upserted; the
+    /// messages they stored join the pending history index.
     pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
         let (entry, count) = self.log_entry(batches)?;
         // A transaction's durability is `Immediate` unless set otherwise:
@@ -312,35 +347,51 @@ impl Store {
                     .map_err(|e| self.fail(e))?;
             }
             let mut messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
-            let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
             for row in batches.iter().flat_map(Batch::messages) {
                 let bytes = self.encode(row)?;
-                let mid = row.mid().0;
                 messages
-                    .insert(mid, bytes.as_slice())
-                    .map_err(|e| self.fail(e))?;
-                history
-                    .insert((row.history_key().as_str(), mid), ())
+                    .insert(row.mid().0, bytes.as_slice())
                     .map_err(|e| self.fail(e))?;
             }
         }
         txn.commit().map_err(|e| self.fail(e))?;
         self.next_record += count;
+        // The rows of the messages these batches stored (not the changed
+        // rows of older ones) join the pending index.
+        let stored: std::collections::BTreeSet<MessageId> = batches
+            .iter()
+            .flat_map(Batch::records)
+            .filter_map(|r| match r {
+                Record::Stored { msg } => Some(msg.mid),
+                _ => None,
+            })
+            .collect();
+        for row in batches.iter().flat_map(Batch::messages) {
+            if stored.contains(&row.mid()) {
+                self.pending.insert(row.history_key(), row.mid().0);
+            }
+        }
         Ok(())
     }
 
-    /// Stores a checkpoint and drops every record written before it, in
-    /// one transaction.
+    /// Stores a checkpoint, writes the pending history index to its table
+    /// and drops every record written before it, in one transaction.
     pub fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
+            let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
+            for entry in self.pending.entries() {
+                history.insert(entry, ()).map_err(|e| self.fail(e))?;
+            }
             let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
             meta.insert(CHECKPOINT, checkpoint.as_bytes())
                 .map_err(|e| self.fail(e))?;
             let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
             records.retain(|_, _| false).map_err(|e| self.fail(e))?;
         }
-        txn.commit().map_err(|e| self.fail(e))
+        txn.commit().map_err(|e| self.fail(e))?;
+        self.pending.clear();
+        Ok(())
     }
 
     /// The rows `query` selects, in its order. A row that does not decode
@@ -361,11 +412,16 @@ impl Store {
                 let range = history
                     .range((key.as_str(), from.0)..(key.as_str(), to.0))
                     .map_err(|e| self.fail(e))?;
-                let keys = range.map(|entry| entry.map(|(k, _)| k.value().1));
+                let indexed = range.map(|entry| entry.map(|(k, _)| k.value().1));
+                // Every pending entry is newer than every indexed one.
+                let pending = self.pending.range(key, from.0, to.0).map(Ok);
                 if *newest_first {
-                    keys.rev().take(*limit).collect::<Result<_, _>>()
+                    pending.rev().chain(indexed.rev()).take(*limit).collect()
                 } else {
-                    keys.take(*limit).collect::<Result<_, _>>()
+                    indexed
+                        .chain(pending)
+                        .take(*limit)
+                        .collect::<Result<_, _>>()
                 }
                 .map_err(|e| self.fail(e))?
             }
@@ -453,9 +509,13 @@ mod tests {
                 .handle_bytes(Millis(2), conn, frame.as_bytes())
                 .unwrap();
             while let Some(output) = server.poll_output() {
-                if let Output::Persist(batch) = output {
-                    store.write(std::slice::from_ref(&batch)).unwrap();
-                    server.persisted(batch.id());
+                match output {
+                    Output::Persist(batch) => {
+                        store.write(std::slice::from_ref(&batch)).unwrap();
+                        server.persisted(batch.id());
+                    }
+                    Output::Checkpoint(c) => store.checkpoint(&c).unwrap(),
+                    _ => {}
                 }
             }
         }
@@ -510,6 +570,67 @@ mod tests {
             Some(natter_core::Entry::Tombstone(t)) => assert_eq!(t.recalled_by.as_str(), "alice"),
             other => panic!("{other:?}"),
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The mids of the history of alice and bob, newest first and oldest
+    /// first, as `store` reads them.
+    fn history(store: &Store) -> (Vec<u64>, Vec<u64>) {
+        let read = |newest_first| {
+            let query = Query::History {
+                key: "u/alice/bob".into(),
+                from: MessageId(0),
+                to: MessageId(u64::MAX),
+                newest_first,
+                limit: 100,
+            };
+            let rows = store.load(&query).unwrap();
+            rows.iter().map(|r| r.mid().0).collect::<Vec<_>>()
+        };
+        (read(true), read(false))
+    }
+
+    #[test]
+    fn history_reads_the_table_and_the_pending_index_as_one_across_restarts() {
+        let dir = scratch("pending");
+        let config = || config().with_checkpoint_every(Some(5));
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let sends: Vec<String> = (1..=7)
+            .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
+            .collect();
+        let sends: Vec<&str> = sends.iter().map(String::as_str).collect();
+        run(&mut store, &mut server, "alice", &sends);
+        let all: Vec<u64> = (1..=7).collect();
+        let newest: Vec<u64> = all.iter().rev().copied().collect();
+        assert_eq!(history(&store), (newest.clone(), all.clone()));
+        // Some entries went to the table with a checkpoint, the rest wait.
+        let indexed = {
+            let txn = store.db.begin_read().unwrap();
+            txn.open_table(HISTORY).unwrap().len().unwrap()
+        };
+        let pending = store.pending.entries().count() as u64;
+        assert!(
+            indexed > 0 && pending > 0,
+            "{indexed} indexed, {pending} pending"
+        );
+        assert_eq!(indexed + pending, 7);
+        // A page within the range and the limit: the newest two, the oldest two.
+        let page = |newest_first| {
+            let query = Query::History {
+                key: "u/alice/bob".into(),
+                from: MessageId(2),
+                to: MessageId(7),
+                newest_first,
+                limit: 2,
+            };
+            let rows = store.load(&query).unwrap();
+            rows.iter().map(|r| r.mid().0).collect::<Vec<_>>()
+        };
+        assert_eq!((page(true), page(false)), (vec![6, 5], vec![2, 3]));
+        drop((store, server));
+        let (store, _) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        assert_eq!(store.pending.entries().count() as u64, pending);
+        assert_eq!(history(&store), (newest, all));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
