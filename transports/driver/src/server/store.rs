@@ -184,17 +184,22 @@ impl Store {
             return Err(StoreError::OldLog(old));
         }
         std::fs::create_dir_all(dir).map_err(|e| db_err(e.into()))?;
+        let fresh = !path.exists();
         let db = Database::builder()
             .set_cache_size(cache_bytes)
             .create(&path)
             .map_err(|e| db_err(e.into()))?;
-        let txn = db.begin_write().map_err(|e| db_err(e.into()))?;
-        for table in [RECORDS, MESSAGES] {
-            txn.open_table(table).map_err(|e| db_err(e.into()))?;
+        // A new store gets its tables; an existing one is read before
+        // anything is written to it (a damaged one is refused unchanged).
+        if fresh {
+            let txn = db.begin_write().map_err(|e| db_err(e.into()))?;
+            for table in [RECORDS, MESSAGES] {
+                txn.open_table(table).map_err(|e| db_err(e.into()))?;
+            }
+            txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
+            txn.open_table(META).map_err(|e| db_err(e.into()))?;
+            txn.commit().map_err(|e| db_err(e.into()))?;
         }
-        txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
-        txn.open_table(META).map_err(|e| db_err(e.into()))?;
-        txn.commit().map_err(|e| db_err(e.into()))?;
         let Log {
             checkpoint,
             records,
