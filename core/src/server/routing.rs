@@ -34,14 +34,19 @@ impl Server {
         };
         let ephemeral = msg.online_only || matches!(msg.to, Conversation::Room(_));
         let answer = Answer::Sent { mid, ts: now };
-        // The answer is recorded first: it also reserves the message id.
-        let frame = self.answered(user, &s.id, answer)?;
         let msg = std::sync::Arc::new(msg);
-        if !msg.online_only {
+        let frame = if msg.online_only {
+            // Nothing is stored: the answer is a record of its own (it also
+            // reserves the message id).
+            self.answered(user, &s.id, answer)?
+        } else {
+            // The stored message carries its request id: its record is the
+            // answer's too (`State::apply_stored`), one record, not two.
             self.commit(Record::Stored {
                 msg: std::sync::Arc::clone(&msg),
             });
-        }
+            Some(super::answer_frame(s.id.clone(), answer))
+        };
         if ephemeral {
             self.deliver_ephemeral(&msg);
         } else {

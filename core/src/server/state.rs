@@ -526,6 +526,17 @@ impl State {
 
     fn apply_stored(&mut self, msg: &Arc<Message>, out: &mut Appended) {
         self.next_mid = self.next_mid.max(msg.mid.0.saturating_add(1));
+        // A stored message is its send's answer too: a repeat of the
+        // request is answered from here.
+        if let Some(req) = &msg.req {
+            let answer = Answer::Sent {
+                mid: msg.mid,
+                ts: msg.ts,
+            };
+            self.user_mut(&msg.from)
+                .answered
+                .insert(req.clone(), answer);
+        }
         self.messages
             .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
         let last = Arc::new(Entry::Message(Arc::clone(msg)));

@@ -556,7 +556,7 @@ mod tests {
             }
             assert!(
                 entries.iter().any(|(_, e)| lines(e) > 1),
-                "the send's answer and its message share an entry"
+                "the recall's answer and its record share an entry"
             );
             let log: Vec<&[u8]> = entries
                 .iter()
