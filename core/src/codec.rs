@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
 /// The largest maximum a codec accepts (16 MiB); larger settings are clamped.
 pub const MAX_FRAME_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The buffer an encode starts with, in bytes: a text delivery fits.
+const ENCODE_CAPACITY: usize = 512;
+
 /// Bytes of the length prefix on byte streams.
 pub const PREFIX_LEN: usize = 4;
 
@@ -121,7 +124,11 @@ impl Codec {
 
     /// Encodes a frame as a `String`, for WebSocket libraries that take text.
     pub fn encode_text<F: WireFrame>(&self, frame: &F) -> Result<String, EncodeError> {
-        let json = serde_json::to_string(frame)?;
+        // Sized for a typical delivery, so that it is written without
+        // growing the buffer (serde_json starts at 128 bytes).
+        let mut json = Vec::with_capacity(ENCODE_CAPACITY);
+        serde_json::to_writer(&mut json, frame)?;
+        let json = String::from_utf8(json).map_err(|e| EncodeError::Utf8(e.utf8_error()))?;
         if json.len() > self.max_frame {
             return Err(EncodeError::TooLarge {
                 len: json.len(),

@@ -222,6 +222,10 @@ pub enum EncodeError {
     /// crate, kept so that no path can panic).
     #[error("JSON encoding failed: {0}")]
     Json(#[from] serde_json::Error),
+    /// The serializer wrote bytes that are not UTF-8 (not expected: JSON
+    /// text is UTF-8; kept so that no path can panic).
+    #[error("JSON encoding is not UTF-8: {0}")]
+    Utf8(std::str::Utf8Error),
 }
 
 #[cfg(test)]

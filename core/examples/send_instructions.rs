@@ -1,0 +1,56 @@
+//! The core's one-to-one send, N times, as the `frames` bench runs it
+//! (decode, handle, drain, encode every frame), for counting instructions
+//! under callgrind: a count does not move with the machine's noise, where
+//! a time does. Two runs give the cost of one send:
+//!
+//! ```sh
+//! cargo build --release -p natter-core --example send_instructions
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/send_instructions 10000
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/send_instructions 20000
+//! ```
+//!
+//! (the difference of the two "I refs" over 10,000).
+
+use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
+use natter_core::{Codec, Millis, UserId};
+use std::error::Error;
+use std::sync::Arc;
+
+/// Drains the server as an in-memory adapter does: batches reported
+/// persisted, every frame encoded.
+fn drain(server: &mut Server, codec: &Codec) -> Result<(), Box<dyn Error>> {
+    while let Some(output) = server.poll_output() {
+        match &output {
+            Output::Persist(batch) => server.persisted(batch.id()),
+            Output::Transmit { frame, .. } => {
+                std::hint::black_box(codec.encode(frame)?);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let sends: u64 = std::env::args().nth(1).map_or(Ok(10_000), |a| a.parse())?;
+    let config = ServerConfig::new(b"bench".to_vec())
+        .with_rates(u32::MAX, u32::MAX)
+        .with_delivery_window(u64::MAX);
+    let mut server = Server::new(Arc::new(config));
+    let codec = Codec::default();
+    for (conn, name) in [(1, "alice"), (2, "bob")] {
+        let tok = token::mint(b"bench", &UserId::new(name)?, Millis(u64::MAX / 4));
+        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+        server.handle_connect(Millis(0), ConnectionId(conn));
+        server.handle_bytes(Millis(0), ConnectionId(conn), hello.as_bytes())?;
+    }
+    drain(&mut server, &codec)?;
+    for n in 1..=sends {
+        let send = format!(
+            r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"hello, how are you today?"}}}}"#
+        );
+        server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes())?;
+        drain(&mut server, &codec)?;
+    }
+    Ok(())
+}
