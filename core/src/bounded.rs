@@ -2,18 +2,40 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Insertion-ordered map with a fixed capacity: inserting a new key when
 /// full evicts the oldest key. Ordered (B-tree) so that nothing depends on
-/// hashing and every run is deterministic.
+/// a random seed and every run is deterministic; its keys are ordered by
+/// their hash first ([`Hashed`]), so that a lookup among request ids
+/// compares numbers, not strings.
 #[derive(Clone, Debug)]
-pub(crate) struct BoundedMap<K: Ord + Clone, V> {
-    map: BTreeMap<K, V>,
+pub(crate) struct BoundedMap<K: Ord + Clone + Hash, V> {
+    map: BTreeMap<Hashed<K>, V>,
     order: VecDeque<K>,
     cap: usize,
 }
 
-impl<K: Ord + Clone, V> BoundedMap<K, V> {
+/// A key with its hash in front: comparing two compares the hashes, and
+/// the keys only when the hashes are equal. The hash is std's SipHash with
+/// its fixed keys ([`DefaultHasher::new`]): the same on every run. Keys
+/// crafted to collide cost what plain keys cost: a string comparison.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Hashed<K> {
+    hash: u64,
+    key: K,
+}
+
+fn hashed<K: Hash + Clone>(key: &K) -> Hashed<K> {
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    Hashed {
+        hash: h.finish(),
+        key: key.clone(),
+    }
+}
+
+impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
     pub(crate) fn new(cap: usize) -> Self {
         BoundedMap {
             map: BTreeMap::new(),
@@ -24,12 +46,17 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
 
     /// Inserts or replaces; a new key may evict the oldest one.
     pub(crate) fn insert(&mut self, k: K, v: V) {
-        if self.map.insert(k.clone(), v).is_none() {
+        if self.map.insert(hashed(&k), v).is_none() {
             self.order.push_back(k);
-            while self.order.len() > self.cap {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
+            self.trim();
+        }
+    }
+
+    /// Forgets the oldest entries beyond the capacity.
+    fn trim(&mut self) {
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&hashed(&old));
             }
         }
     }
@@ -37,28 +64,24 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
     /// Changes the capacity, forgetting the oldest entries beyond it.
     pub(crate) fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
-        while self.order.len() > self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.map.remove(&old);
-            }
-        }
+        self.trim();
     }
 
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
-        self.map.get(k)
+        self.map.get(&hashed(k))
     }
 
     pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
-        self.map.get_mut(k)
+        self.map.get_mut(&hashed(k))
     }
 
     pub(crate) fn contains(&self, k: &K) -> bool {
-        self.map.contains_key(k)
+        self.map.contains_key(&hashed(k))
     }
 
     /// Removes a key (its slot in the order is dropped lazily).
     pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
-        let v = self.map.remove(k)?;
+        let v = self.map.remove(&hashed(k))?;
         if let Some(pos) = self.order.iter().position(|o| o == k) {
             self.order.remove(pos);
         }
@@ -69,13 +92,13 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.order
             .iter()
-            .filter_map(|k| self.map.get(k).map(|v| (k, v)))
+            .filter_map(|k| self.map.get(&hashed(k)).map(|v| (k, v)))
     }
 }
 
 /// Serialized as its entries, oldest first; the capacity is a setting, not
 /// state, and is set again after loading ([`BoundedMap::set_cap`]).
-impl<K: Ord + Clone + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
+impl<K: Ord + Clone + Hash + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
     }
@@ -83,7 +106,7 @@ impl<K: Ord + Clone + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
 
 impl<'de, K, V> Deserialize<'de> for BoundedMap<K, V>
 where
-    K: Ord + Clone + Deserialize<'de>,
+    K: Ord + Clone + Hash + Deserialize<'de>,
     V: Deserialize<'de>,
 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
