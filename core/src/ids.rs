@@ -213,7 +213,8 @@ impl std::str::FromStr for MessageId {
 
 impl Serialize for MessageId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        // Digits written on the stack: no formatter, no escaping pass.
+        s.serialize_str(itoa::Buffer::new().format(self.0))
     }
 }
 
