@@ -18,8 +18,11 @@ pub(crate) struct BoundedMap<K: Ord + Clone + Hash, V> {
 
 /// A key with its hash in front: comparing two compares the hashes, and
 /// the keys only when the hashes are equal. The hash is std's SipHash with
-/// its fixed keys ([`DefaultHasher::new`]): the same on every run. Keys
-/// crafted to collide cost what plain keys cost: a string comparison.
+/// its fixed keys ([`DefaultHasher::new`]): the same on every run. It only
+/// orders the map, whose order nothing observes (entries are read in
+/// insertion order), so a Rust release that changes the hash changes no
+/// output. Keys crafted to collide cost what plain keys cost: a string
+/// comparison.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Hashed<K> {
     hash: u64,

@@ -41,7 +41,7 @@ impl Message {
     /// The message as JSON, encoded on the first call only. A message is
     /// shared (`Arc`) once stored and never changed after, so the cache
     /// never goes stale.
-    pub fn json(&self) -> Result<&RawValue, serde_json::Error> {
+    pub(crate) fn json(&self) -> Result<&RawValue, serde_json::Error> {
         if let Some(json) = self.json.0.get() {
             return Ok(json);
         }
