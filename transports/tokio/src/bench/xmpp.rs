@@ -13,6 +13,7 @@
 use super::relay::{collect, shares};
 use super::wire::{Error, stamp};
 use base64::Engine;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -189,10 +190,12 @@ async fn sender(
         let received = fed_back.received.load(Ordering::Acquire);
         burst.clear();
         while sent < count && sent - received < window {
-            burst.push_str(&format!(
+            // Written into the burst in place (a String's `write!` cannot fail).
+            let _ = write!(
+                burst,
                 "<message to='{to}' type='chat' id='m{sent}'><body>t{}</body></message>",
                 stamp(base)
-            ));
+            );
             sent += 1;
         }
         if burst.is_empty() {
