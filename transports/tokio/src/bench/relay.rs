@@ -2,7 +2,7 @@
 //! in flight each; and the same load against a bare echo, the transport's
 //! own ceiling.
 
-use super::wire::{self, Error, Ws, ack_frame, number, send_frame, stamp};
+use super::wire::{self, Error, Ws, ack_frame, latency, number, send_frame, stamp};
 use futures::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -115,8 +115,7 @@ pub(crate) async fn receiver(
         if text.contains(r#""type":"msg""#)
             && let Some(at) = number(&text, r#""text":"t"#)
         {
-            let micros = stamp(base).saturating_sub(at);
-            latencies.push(u32::try_from(micros).unwrap_or(u32::MAX));
+            latencies.push(latency(stamp(base), at));
             got += 1;
             delivered.fetch_add(1, Ordering::Relaxed);
         }
@@ -195,7 +194,7 @@ pub(crate) async fn echo(
                     continue;
                 };
                 let at = number(&text, r#""text":"t"#).unwrap_or(0);
-                latencies.push(u32::try_from(stamp(base).saturating_sub(at)).unwrap_or(u32::MAX));
+                latencies.push(latency(stamp(base), at));
                 delivered.fetch_add(1, Ordering::Relaxed);
                 feed.top_up(&mut ws, latencies.len() as u64).await?;
             }

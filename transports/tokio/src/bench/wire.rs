@@ -52,6 +52,12 @@ pub(crate) fn stamp(base: Instant) -> u64 {
     u64::try_from(base.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
+/// The latency, in microseconds, of a message sent at `at` and read at
+/// `now` (both [`stamp`]s), saturating.
+pub(crate) fn latency(now: u64, at: u64) -> u32 {
+    u32::try_from(now.saturating_sub(at)).unwrap_or(u32::MAX)
+}
+
 /// A one-to-one text `send` whose body is the send time.
 pub(crate) fn send_frame(id: u64, to: &str, chat: &str, at: u64) -> String {
     format!(

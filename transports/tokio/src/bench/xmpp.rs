@@ -11,7 +11,7 @@
 //! (BENCHMARKS.md says how).
 
 use super::relay::{collect, shares};
-use super::wire::{Error, stamp};
+use super::wire::{Error, latency, stamp};
 use base64::Engine;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -231,7 +231,7 @@ async fn receiver(
         read.drain(..done);
         let now = stamp(base);
         for at in &times {
-            latencies.push(u32::try_from(now.saturating_sub(*at)).unwrap_or(u32::MAX));
+            latencies.push(latency(now, *at));
         }
         let got = times.len() as u64;
         if got > 0 {
