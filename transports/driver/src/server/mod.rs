@@ -10,6 +10,7 @@
 mod outgoing;
 mod pending_history;
 mod store;
+mod wal;
 mod writer;
 
 pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
@@ -17,6 +18,7 @@ pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
 pub use store::{
     CACHE_BYTES, CHECKPOINT_EVERY, RESIDENT_MESSAGES, STORE_FILE, Store, StoreError, with_store,
 };
+pub use wal::WAL_FILE;
 
 use crate::Runtime;
 use futures::channel::mpsc;

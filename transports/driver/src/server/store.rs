@@ -1,35 +1,46 @@
-//! The durable store of a data directory: one [redb] database file
-//! (`natter.redb`) holding the record log since the last checkpoint, the
-//! newest checkpoint, and every stored message with its history index
-//! (PROTOCOL.md §16.1).
+//! The durable store of a data directory (PROTOCOL.md §16.1): a [redb]
+//! database file (`natter.redb`) holding the newest checkpoint and every
+//! stored message with its history index, and a write-ahead log
+//! (`natter.wal`, [`Wal`]) holding the records since that checkpoint.
 //!
-//! Every write is one redb transaction, committed with an fsync: a crash
-//! leaves the file at its last commit (redb checks its pages' checksums
-//! and rolls a torn commit back), so there is no torn record to cut. A
-//! record or checkpoint that no longer decodes is corruption: opening
-//! refuses, naming the file and the record's key, and changes nothing.
+//! A group commit is one log entry, synced before it returns: its records
+//! as JSON lines and the message rows its batches stored or changed. The
+//! same rows go into the database in a commit that is not synced (redb's
+//! `Durability::None`), so that loads find them; the database is made
+//! durable with the next checkpoint, in one synced transaction that also
+//! writes the checkpoint and the history index, after which the log starts
+//! again. One sequential write and sync per commit, not one scattered page
+//! per B-tree level per table.
 //!
-//! A restart reads the checkpoint and the records after it: its time and
-//! memory depend on the users and groups and on the resident window, not on
-//! how many messages were ever stored.
+//! A restart reads the checkpoint and the log after it, writes the log's
+//! rows into the database again (whatever of them the crash lost) and
+//! replays its records: its time and memory depend on the users and groups
+//! and on the resident window, not on how many messages were ever stored.
+//! The log ends at an entry cut short or failing its checksum: a write never
+//! synced, whose answers never left. A record or row that passes its
+//! checksum and still does not decode is corruption: opening refuses,
+//! naming the file and the entry's key, and changes nothing.
 //!
-//! The log holds one entry per transaction: its records as JSON lines, keyed
-//! by the number of its first record (records are numbered from the store's
-//! creation on). One insert per transaction, not per record: the log costs
-//! a commit almost nothing beyond the bytes.
+//! Each message is written once per commit: the log keeps a stored
+//! message's record as `{"stored":"MID"}`, and reading the log takes the
+//! message from its row. The history index of the messages stored since the
+//! checkpoint is kept in memory and written with the next checkpoint
+//! ([`PendingHistory`]).
 //!
-//! Each message is written once: the log keeps a stored message's record as
-//! `{"stored":"MID"}`, and reading the log takes the message from its row,
-//! which the same transaction wrote. The history index of the messages
-//! stored since the checkpoint is kept in memory and written with the next
-//! checkpoint ([`PendingHistory`]).
+//! A store written before the log existed kept its records in the
+//! database's `records` table: they are read first, and the next
+//! checkpoint drops them.
 
 use super::pending_history::PendingHistory;
+use super::wal::{WAL_FILE, Wal, WalError};
 use natter_core::MessageId;
 use natter_core::server::{
     Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
 };
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -60,17 +71,20 @@ struct StoredRef {
 /// How a [`StoredRef`] starts, as `serde_json` writes it.
 const STORED_REF: &[u8] = br#"{"stored":"#;
 
-/// Records since the checkpoint, one entry per transaction (JSON lines),
-/// keyed by the number of its first record.
+/// Records since the checkpoint as a store written before the log kept
+/// them: one entry per transaction (JSON lines), keyed by the number of its
+/// first record. Read at start; emptied by the next checkpoint.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Message rows (JSON), by message id.
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
 /// The history index: (history key, message id), up to the checkpoint (the
 /// entries after it are [`PendingHistory`]).
 const HISTORY: TableDefinition<(&str, u64), ()> = TableDefinition::new("history");
-/// The newest checkpoint, under [`CHECKPOINT`].
+/// The newest checkpoint, under [`CHECKPOINT`], and the number of the first
+/// record after it, under [`LOG_START`] (u64, little-endian).
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const CHECKPOINT: &str = "checkpoint";
+const LOG_START: &str = "log_start";
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,15 +107,23 @@ pub enum StoreError {
         /// What redb said.
         source: Box<redb::Error>,
     },
-    /// A record does not decode: corruption, not a torn write.
+    /// The write-ahead log could not be read, written or synced.
+    #[error("{path}: {source}")]
+    Log {
+        /// The log's file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A record or message row of the log does not decode although its
+    /// entry is whole: corruption, not a torn write.
     #[error(
         "{path}: a record of the log entry with key {key} is damaged ({why}); refusing to start"
     )]
     DamagedRecord {
-        /// The database file.
+        /// The file holding the entry.
         path: PathBuf,
-        /// The key of its entry in the log (the number of the entry's
-        /// first record).
+        /// The key of its entry (the number of the entry's first record).
         key: u64,
         /// The decoder's complaint.
         why: String,
@@ -133,15 +155,28 @@ pub enum StoreError {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    wal: Wal,
+    wal_path: PathBuf,
     next_record: u64,
+    /// Records written since the checkpoint.
+    since_checkpoint: u64,
     pending: PendingHistory,
 }
 
-/// What opening reads of the log: the checkpoint, the records after it, the
-/// next record's number, and the history entries not yet in the table.
+/// Message rows as JSON lines, with each row's message id and span.
+#[derive(Default)]
+struct RowLines {
+    lines: Vec<u8>,
+    spans: Vec<(u64, std::ops::Range<usize>)>,
+}
+
+/// What opening reads: the checkpoint, the records after it, the log's
+/// message rows (the newest of each, as written), the next record's number,
+/// and the history entries not yet in the table.
 struct Log {
     checkpoint: Option<Checkpoint>,
     records: Vec<Record>,
+    rows: BTreeMap<u64, Vec<u8>>,
     next_record: u64,
     pending: PendingHistory,
 }
@@ -152,6 +187,174 @@ impl std::fmt::Debug for Store {
             .field("path", &self.path)
             .field("next_record", &self.next_record)
             .finish_non_exhaustive()
+    }
+}
+
+/// The error of a database operation while opening.
+fn opening(path: &Path) -> impl Fn(redb::Error) -> StoreError + '_ {
+    |e| StoreError::Open {
+        path: path.to_owned(),
+        source: Box::new(e),
+    }
+}
+
+/// Upserts message rows in one commit that is not synced: the log holds
+/// them until the next checkpoint makes the database durable.
+fn upsert_rows<'r>(
+    db: &Database,
+    rows: impl ExactSizeIterator<Item = (u64, &'r [u8])>,
+) -> Result<(), redb::Error> {
+    if rows.len() == 0 {
+        return Ok(());
+    }
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::None)?;
+    {
+        let mut messages = txn.open_table(MESSAGES)?;
+        for (mid, row) in rows {
+            messages.insert(mid, row)?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+/// Reads what a restart needs: the checkpoint, then the records after it
+/// (those a store written before the log kept in its table, then the
+/// log's) with the log's rows, and the open log.
+fn read_log(db: &Database, path: &Path, wal_path: &Path) -> Result<(Log, Wal), StoreError> {
+    let db_err = opening(path);
+    let txn = db.begin_read().map_err(|e| db_err(e.into()))?;
+    let meta = txn.open_table(META).map_err(|e| db_err(e.into()))?;
+    let checkpoint = meta
+        .get(CHECKPOINT)
+        .map_err(|e| db_err(e.into()))?
+        .map(|v| Checkpoint::from_bytes(v.value().to_vec()));
+    let mut next = match meta.get(LOG_START).map_err(|e| db_err(e.into()))? {
+        Some(v) => {
+            let bytes = <[u8; 8]>::try_from(v.value()).map_err(|_| StoreError::DamagedRecord {
+                path: path.to_owned(),
+                key: 0,
+                why: "the log's start is not a u64".into(),
+            })?;
+            u64::from_le_bytes(bytes)
+        }
+        None => 0,
+    };
+    let mut replay = Replay {
+        rows: txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?,
+        history: txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?,
+        logged: BTreeMap::new(),
+        records: Vec::new(),
+        pending: PendingHistory::default(),
+    };
+    let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
+    for entry in table.iter().map_err(|e| db_err(e.into()))? {
+        let (key, value) = entry.map_err(|e| db_err(e.into()))?;
+        let count = replay.records(path, key.value(), value.value())?;
+        next = key.value().saturating_add(count);
+    }
+    let (wal, entries) = Wal::open(wal_path, next).map_err(|e| match e {
+        WalError::Io(source) => StoreError::Log {
+            path: wal_path.to_owned(),
+            source,
+        },
+        damage @ WalError::Damaged { first, .. } => damaged(wal_path, first, damage.to_string()),
+    })?;
+    for entry in &entries {
+        replay.rows(wal_path, entry.first, &entry.rows)?;
+    }
+    for entry in &entries {
+        replay.records(wal_path, entry.first, &entry.records)?;
+        next = entry.first.saturating_add(u64::from(entry.count));
+    }
+    let log = Log {
+        checkpoint,
+        records: replay.records,
+        rows: replay
+            .logged
+            .into_iter()
+            .map(|(mid, (_, bytes))| (mid, bytes))
+            .collect(),
+        next_record: next,
+        pending: replay.pending,
+    };
+    Ok((log, wal))
+}
+
+/// Turns log entries back into records.
+struct Replay {
+    /// The database's message rows.
+    rows: redb::ReadOnlyTable<u64, &'static [u8]>,
+    /// The database's history index.
+    history: redb::ReadOnlyTable<(&'static str, u64), ()>,
+    /// The log's rows, the newest of each message, decoded and as written.
+    logged: BTreeMap<u64, (StoredMessage, Vec<u8>)>,
+    records: Vec<Record>,
+    pending: PendingHistory,
+}
+
+impl Replay {
+    /// Takes the rows of the entry with key `key` in `file`.
+    fn rows(&mut self, file: &Path, key: u64, lines: &[u8]) -> Result<(), StoreError> {
+        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let row: StoredMessage =
+                serde_json::from_slice(line).map_err(|e| damaged(file, key, e.to_string()))?;
+            self.logged.insert(row.mid().0, (row, line.to_vec()));
+        }
+        Ok(())
+    }
+
+    /// Replays the records of the entry with key `key` in `file` (a stored
+    /// message's from its row: the log's, else the database's), noting the
+    /// history entries the table lacks; returns how many there were.
+    fn records(&mut self, file: &Path, key: u64, lines: &[u8]) -> Result<u64, StoreError> {
+        let db_err = opening(file);
+        let mut count = 0u64;
+        for line in lines.split(|&b| b == b'\n') {
+            let record = if line.starts_with(STORED_REF) {
+                let r: StoredRef =
+                    serde_json::from_slice(line).map_err(|e| damaged(file, key, e.to_string()))?;
+                let row = match self.logged.get(&r.stored.0) {
+                    Some((row, _)) => row.clone(),
+                    None => {
+                        let stored = self.rows.get(r.stored.0).map_err(|e| db_err(e.into()))?;
+                        let stored = stored.ok_or_else(|| {
+                            damaged(file, key, format!("no row of message {}", r.stored))
+                        })?;
+                        serde_json::from_slice(stored.value())
+                            .map_err(|e| damaged(file, key, e.to_string()))?
+                    }
+                };
+                let history_key = row.history_key();
+                let indexed = self
+                    .history
+                    .get((history_key.as_str(), r.stored.0))
+                    .map_err(|e| db_err(e.into()))?
+                    .is_some();
+                if !indexed {
+                    self.pending.insert(history_key, r.stored.0);
+                }
+                Record::Stored {
+                    msg: Arc::clone(row.message()),
+                }
+            } else {
+                serde_json::from_slice(line).map_err(|e| damaged(file, key, e.to_string()))?
+            };
+            self.records.push(record);
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// A record or row of the entry with key `key` in `file` that does not
+/// decode.
+fn damaged(file: &Path, key: u64, why: String) -> StoreError {
+    StoreError::DamagedRecord {
+        path: file.to_owned(),
+        key,
+        why,
     }
 }
 
@@ -175,10 +378,8 @@ impl Store {
         cache_bytes: usize,
     ) -> Result<(Store, Server), StoreError> {
         let path = dir.join(STORE_FILE);
-        let db_err = |e: redb::Error| StoreError::Open {
-            path: path.clone(),
-            source: Box::new(e),
-        };
+        let wal_path = dir.join(WAL_FILE);
+        let db_err = opening(&path);
         let old = dir.join(OLD_LOG);
         if old.exists() {
             return Err(StoreError::OldLog(old));
@@ -200,99 +401,42 @@ impl Store {
             txn.open_table(META).map_err(|e| db_err(e.into()))?;
             txn.commit().map_err(|e| db_err(e.into()))?;
         }
-        let Log {
-            checkpoint,
-            records,
-            next_record,
-            pending,
-        } = Self::read_log(&db, &path)?;
+        let (log, wal) = read_log(&db, &path, &wal_path)?;
+        // The log's rows go into the database again: a crash loses the
+        // commits made since the checkpoint.
+        upsert_rows(
+            &db,
+            log.rows.iter().map(|(mid, row)| (*mid, row.as_slice())),
+        )
+        .map_err(db_err)?;
         tracing::info!(
-            records = records.len(),
-            checkpoint = checkpoint.as_ref().map_or(0, |c| c.as_bytes().len()),
+            records = log.records.len(),
+            checkpoint = log.checkpoint.as_ref().map_or(0, |c| c.as_bytes().len()),
             path = %path.display(),
             "recovering"
         );
-        let server =
-            Server::restore_from(Arc::new(with_store(config)), checkpoint.as_ref(), records)
-                .map_err(|source| StoreError::Checkpoint {
-                    path: path.clone(),
-                    source,
-                })?;
+        let since_checkpoint = log.records.len() as u64;
+        let server = Server::restore_from(
+            Arc::new(with_store(config)),
+            log.checkpoint.as_ref(),
+            log.records,
+        )
+        .map_err(|source| StoreError::Checkpoint {
+            path: path.clone(),
+            source,
+        })?;
         Ok((
             Store {
                 db,
                 path,
-                next_record,
-                pending,
+                wal,
+                wal_path,
+                next_record: log.next_record,
+                since_checkpoint,
+                pending: log.pending,
             },
             server,
         ))
-    }
-
-    /// Reads the log: the checkpoint, the records after it (a stored
-    /// message's from its row) and the history entries of those messages
-    /// that the table does not hold yet.
-    fn read_log(db: &Database, path: &Path) -> Result<Log, StoreError> {
-        let db_err = |e: redb::Error| StoreError::Open {
-            path: path.to_owned(),
-            source: Box::new(e),
-        };
-        let txn = db.begin_read().map_err(|e| db_err(e.into()))?;
-        let meta = txn.open_table(META).map_err(|e| db_err(e.into()))?;
-        let checkpoint = meta
-            .get(CHECKPOINT)
-            .map_err(|e| db_err(e.into()))?
-            .map(|v| Checkpoint::from_bytes(v.value().to_vec()));
-        let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
-        let rows = txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?;
-        let history = txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?;
-        let mut pending = PendingHistory::default();
-        let mut records = Vec::new();
-        let mut next = 0;
-        for entry in table.iter().map_err(|e| db_err(e.into()))? {
-            let (key, value) = entry.map_err(|e| db_err(e.into()))?;
-            let key = key.value();
-            let damaged = |why: String| StoreError::DamagedRecord {
-                path: path.to_owned(),
-                key,
-                why,
-            };
-            let mut count = 0u64;
-            for line in value.value().split(|&b| b == b'\n') {
-                let record = if line.starts_with(STORED_REF) {
-                    let r: StoredRef =
-                        serde_json::from_slice(line).map_err(|e| damaged(e.to_string()))?;
-                    let row = rows
-                        .get(r.stored.0)
-                        .map_err(|e| db_err(e.into()))?
-                        .ok_or_else(|| damaged(format!("no row of message {}", r.stored)))?;
-                    let row: StoredMessage =
-                        serde_json::from_slice(row.value()).map_err(|e| damaged(e.to_string()))?;
-                    let key = row.history_key();
-                    let indexed = history
-                        .get((key.as_str(), r.stored.0))
-                        .map_err(|e| db_err(e.into()))?
-                        .is_some();
-                    if !indexed {
-                        pending.insert(key, r.stored.0);
-                    }
-                    Record::Stored {
-                        msg: Arc::clone(row.message()),
-                    }
-                } else {
-                    serde_json::from_slice(line).map_err(|e| damaged(e.to_string()))?
-                };
-                records.push(record);
-                count += 1;
-            }
-            next = key.saturating_add(count);
-        }
-        Ok(Log {
-            checkpoint,
-            records,
-            next_record: next,
-            pending,
-        })
     }
 
     fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
@@ -300,10 +444,6 @@ impl Store {
             path: self.path.clone(),
             source: Box::new(e.into()),
         }
-    }
-
-    fn encode(&self, value: &impl serde::Serialize) -> Result<Vec<u8>, StoreError> {
-        serde_json::to_vec(value).map_err(|e| self.encode_failed(&e))
     }
 
     fn encode_failed(&self, e: &serde_json::Error) -> StoreError {
@@ -336,31 +476,46 @@ impl Store {
         Ok((entry, count))
     }
 
-    /// Writes batches in one transaction and waits until it is on disk:
-    /// their records as one log entry, their message rows upserted; the
-    /// messages they stored join the pending history index.
+    /// The rows of `batches` as JSON lines, with each row's id and span.
+    fn row_lines(&self, batches: &[Batch]) -> Result<RowLines, StoreError> {
+        let mut rows = RowLines::default();
+        for row in batches.iter().flat_map(Batch::messages) {
+            if !rows.lines.is_empty() {
+                rows.lines.push(b'\n');
+            }
+            let start = rows.lines.len();
+            serde_json::to_writer(&mut rows.lines, row).map_err(|e| self.encode_failed(&e))?;
+            rows.spans.push((row.mid().0, start..rows.lines.len()));
+        }
+        Ok(rows)
+    }
+
+    /// Writes batches as one log entry and returns once it is on disk;
+    /// their message rows go into the database too (synced with the next
+    /// checkpoint), and the messages they stored join the pending history
+    /// index.
     pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
         let (entry, count) = self.log_entry(batches)?;
-        // A transaction's durability is `Immediate` unless set otherwise:
-        // its commit returns once it is on disk.
-        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        {
-            if count > 0 {
-                let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
-                records
-                    .insert(self.next_record, entry.as_slice())
-                    .map_err(|e| self.fail(e))?;
-            }
-            let mut messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
-            for row in batches.iter().flat_map(Batch::messages) {
-                let bytes = self.encode(row)?;
-                messages
-                    .insert(row.mid().0, bytes.as_slice())
-                    .map_err(|e| self.fail(e))?;
-            }
+        let RowLines { lines: rows, spans } = self.row_lines(batches)?;
+        if count > 0 || !rows.is_empty() {
+            let count = u32::try_from(count).map_err(|_| StoreError::Encode {
+                path: self.wal_path.clone(),
+                why: format!("{count} records in one commit"),
+            })?;
+            self.wal
+                .append(self.next_record, count, &entry, &rows)
+                .map_err(|source| StoreError::Log {
+                    path: self.wal_path.clone(),
+                    source,
+                })?;
         }
-        txn.commit().map_err(|e| self.fail(e))?;
+        upsert_rows(
+            &self.db,
+            spans.iter().map(|(mid, span)| (*mid, &rows[span.clone()])),
+        )
+        .map_err(|e| self.fail(e))?;
         self.next_record += count;
+        self.since_checkpoint += count;
         // The rows of the messages these batches stored (not the changed
         // rows of older ones) join the pending index.
         let stored: std::collections::BTreeSet<MessageId> = batches
@@ -380,7 +535,8 @@ impl Store {
     }
 
     /// Stores a checkpoint, writes the pending history index to its table
-    /// and drops every record written before it, in one transaction.
+    /// and makes the database durable in one synced transaction; the log
+    /// then starts again, after every record written so far.
     pub fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
@@ -391,11 +547,15 @@ impl Store {
             let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
             meta.insert(CHECKPOINT, checkpoint.as_bytes())
                 .map_err(|e| self.fail(e))?;
+            meta.insert(LOG_START, self.next_record.to_le_bytes().as_slice())
+                .map_err(|e| self.fail(e))?;
             let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
             records.retain(|_, _| false).map_err(|e| self.fail(e))?;
         }
         txn.commit().map_err(|e| self.fail(e))?;
+        self.wal.restart();
         self.pending.clear();
+        self.since_checkpoint = 0;
         Ok(())
     }
 
@@ -448,11 +608,9 @@ impl Store {
     /// The number of records since the checkpoint, and of stored messages.
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
         let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
-        let first = records.first().map_err(|e| self.fail(e))?;
         Ok((
-            first.map_or(0, |(key, _)| self.next_record.saturating_sub(key.value())),
+            self.since_checkpoint,
             messages.len().map_err(|e| self.fail(e))?,
         ))
     }
@@ -535,39 +693,36 @@ mod tests {
         run(&mut store, &mut server, "alice", &[send, recall]);
         drop((store, server));
         {
-            let db = Database::open(dir.join(STORE_FILE)).unwrap();
-            let txn = db.begin_read().unwrap();
-            let entries: Vec<(u64, Vec<u8>)> = txn
-                .open_table(RECORDS)
-                .unwrap()
-                .iter()
-                .unwrap()
-                .map(|e| {
-                    let (k, v) = e.unwrap();
-                    (k.value(), v.value().to_vec())
-                })
-                .collect();
+            let (_, entries) = Wal::open(&dir.join(WAL_FILE), 0).unwrap();
             let lines = |e: &[u8]| e.split(|&b| b == b'\n').count() as u64;
-            // One entry per transaction, keyed by its first record's number.
+            // One entry per commit, numbered by its first record.
             let mut next = 0;
-            for (key, entry) in &entries {
-                assert_eq!(*key, next);
-                next += lines(entry);
+            for entry in &entries {
+                assert_eq!(entry.first, next);
+                assert_eq!(u64::from(entry.count), lines(&entry.records));
+                next += u64::from(entry.count);
             }
             assert!(
-                entries.iter().any(|(_, e)| lines(e) > 1),
+                entries.iter().any(|e| e.count > 1),
                 "the recall's answer and its record share an entry"
             );
             let log: Vec<&[u8]> = entries
                 .iter()
-                .flat_map(|(_, e)| e.split(|&b| b == b'\n'))
+                .flat_map(|e| e.records.split(|&b| b == b'\n'))
                 .collect();
             assert_eq!(log.len() as u64, next);
-            assert!(
-                log.contains(&br#"{"stored":"1"}"#.as_slice()),
-                "the record refers to the row"
-            );
             assert!(!log.iter().any(|r| r.windows(9).any(|w| w == b"kept once")));
+            // The send's entry refers to the row it holds: the body, once.
+            let send = entries
+                .iter()
+                .find(|e| {
+                    e.records
+                        .split(|&b| b == b'\n')
+                        .any(|r| r == br#"{"stored":"1"}"#)
+                })
+                .unwrap();
+            let bodies = send.rows.windows(9).filter(|w| w == b"kept once").count();
+            assert_eq!(bodies, 1);
         }
         let (store, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
         assert_eq!(store.counts().unwrap(), (store.next_record, 1));
@@ -636,6 +791,48 @@ mod tests {
         let (store, _) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
         assert_eq!(store.pending.entries().count() as u64, pending);
         assert_eq!(history(&store), (newest, all));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rows_the_database_lost_in_a_crash_come_back_from_the_log() {
+        let dir = scratch("crash");
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        // The database as a crash leaves it: its last synced commit.
+        let synced = std::fs::read(dir.join(STORE_FILE)).unwrap();
+        let sends: Vec<String> = (1..=3)
+            .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
+            .collect();
+        let sends: Vec<&str> = sends.iter().map(String::as_str).collect();
+        run(&mut store, &mut server, "alice", &sends);
+        drop((store, server));
+        std::fs::write(dir.join(STORE_FILE), synced).unwrap();
+        let (store, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let all: Vec<u64> = (1..=3).collect();
+        assert_eq!(history(&store), (all.iter().rev().copied().collect(), all));
+        let rows = store
+            .load(&Query::Messages((1..=3).map(MessageId).collect()))
+            .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(restored.stored(MessageId(3)).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_whole_log_entry_that_does_not_decode_refuses_to_open_and_names_its_key() {
+        let dir = scratch("damaged-log");
+        drop(Store::open(&dir, config(), CACHE_BYTES).unwrap());
+        let (mut wal, _) = Wal::open(&dir.join(WAL_FILE), 0).unwrap();
+        wal.append(0, 1, b"{\"record\":", b"").unwrap();
+        drop(wal);
+        let err = Store::open(&dir, config(), CACHE_BYTES).unwrap_err();
+        assert!(
+            matches!(err, StoreError::DamagedRecord { key: 0, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains(WAL_FILE), "{err}");
+        // Refused again: nothing was cut.
+        assert!(Store::open(&dir, config(), CACHE_BYTES).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -7,7 +7,7 @@
 
 mod files;
 
-pub use natter_driver::server::STORE_FILE;
+pub use natter_driver::server::{STORE_FILE, WAL_FILE};
 
 use crate::TokioRuntime;
 use axum::Router;
