@@ -1,47 +1,30 @@
 //! A map that forgets its oldest entries beyond a capacity.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::{BTreeMap, VecDeque};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
 
 /// Insertion-ordered map with a fixed capacity: inserting a new key when
-/// full evicts the oldest key. Ordered (B-tree) so that nothing depends on
-/// a random seed and every run is deterministic; its keys are ordered by
-/// their hash first ([`Hashed`]), so that a lookup among request ids
-/// compares numbers, not strings.
+/// full evicts the oldest key.
+///
+/// A hash map with std's SipHash under its fixed keys
+/// ([`DefaultHasher::new`]), so every run lays it out the same; its order
+/// is never observed (entries are read in insertion order, from `order`).
+/// A Rust release that changes the hash changes no output. The keys are
+/// known, so keys crafted to share a bucket can be found offline: a lookup
+/// then scans at most the map's own entries (its capacity: one user's
+/// idempotency window, one client's memory), paid by whoever sent them.
 #[derive(Clone, Debug)]
-pub(crate) struct BoundedMap<K: Ord + Clone + Hash, V> {
-    map: BTreeMap<Hashed<K>, V>,
+pub(crate) struct BoundedMap<K: Eq + Clone + Hash, V> {
+    map: HashMap<K, V, BuildHasherDefault<DefaultHasher>>,
     order: VecDeque<K>,
     cap: usize,
 }
 
-/// A key with its hash in front: comparing two compares the hashes, and
-/// the keys only when the hashes are equal. The hash is std's SipHash with
-/// its fixed keys ([`DefaultHasher::new`]): the same on every run. It only
-/// orders the map, whose order nothing observes (entries are read in
-/// insertion order), so a Rust release that changes the hash changes no
-/// output. Keys crafted to collide cost what plain keys cost: a string
-/// comparison.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Hashed<K> {
-    hash: u64,
-    key: K,
-}
-
-fn hashed<K: Hash + Clone>(key: &K) -> Hashed<K> {
-    let mut h = DefaultHasher::new();
-    key.hash(&mut h);
-    Hashed {
-        hash: h.finish(),
-        key: key.clone(),
-    }
-}
-
-impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
+impl<K: Eq + Clone + Hash, V> BoundedMap<K, V> {
     pub(crate) fn new(cap: usize) -> Self {
         BoundedMap {
-            map: BTreeMap::new(),
+            map: HashMap::default(),
             order: VecDeque::new(),
             cap: cap.max(1),
         }
@@ -49,7 +32,7 @@ impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
 
     /// Inserts or replaces; a new key may evict the oldest one.
     pub(crate) fn insert(&mut self, k: K, v: V) {
-        if self.map.insert(hashed(&k), v).is_none() {
+        if self.map.insert(k.clone(), v).is_none() {
             self.order.push_back(k);
             self.trim();
         }
@@ -59,7 +42,7 @@ impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
     fn trim(&mut self) {
         while self.order.len() > self.cap {
             if let Some(old) = self.order.pop_front() {
-                self.map.remove(&hashed(&old));
+                self.map.remove(&old);
             }
         }
     }
@@ -71,20 +54,20 @@ impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
     }
 
     pub(crate) fn get(&self, k: &K) -> Option<&V> {
-        self.map.get(&hashed(k))
+        self.map.get(k)
     }
 
     pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
-        self.map.get_mut(&hashed(k))
+        self.map.get_mut(k)
     }
 
     pub(crate) fn contains(&self, k: &K) -> bool {
-        self.map.contains_key(&hashed(k))
+        self.map.contains_key(k)
     }
 
     /// Removes a key (its slot in the order is dropped lazily).
     pub(crate) fn remove(&mut self, k: &K) -> Option<V> {
-        let v = self.map.remove(&hashed(k))?;
+        let v = self.map.remove(k)?;
         if let Some(pos) = self.order.iter().position(|o| o == k) {
             self.order.remove(pos);
         }
@@ -95,13 +78,13 @@ impl<K: Ord + Clone + Hash, V> BoundedMap<K, V> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.order
             .iter()
-            .filter_map(|k| self.map.get(&hashed(k)).map(|v| (k, v)))
+            .filter_map(|k| self.map.get(k).map(|v| (k, v)))
     }
 }
 
 /// Serialized as its entries, oldest first; the capacity is a setting, not
 /// state, and is set again after loading ([`BoundedMap::set_cap`]).
-impl<K: Ord + Clone + Hash + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
+impl<K: Eq + Clone + Hash + Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
     }
@@ -109,7 +92,7 @@ impl<K: Ord + Clone + Hash + Serialize, V: Serialize> Serialize for BoundedMap<K
 
 impl<'de, K, V> Deserialize<'de> for BoundedMap<K, V>
 where
-    K: Ord + Clone + Hash + Deserialize<'de>,
+    K: Eq + Clone + Hash + Deserialize<'de>,
     V: Deserialize<'de>,
 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
