@@ -150,18 +150,16 @@ impl Codec {
         if json.is_empty() {
             return Err(DecodeError::Empty);
         }
-        if let Err(e) = std::str::from_utf8(json) {
-            return Err(DecodeError::NotUtf8 {
-                valid_up_to: e.valid_up_to(),
-            });
-        }
+        let text = std::str::from_utf8(json).map_err(|e| DecodeError::NotUtf8 {
+            valid_up_to: e.valid_up_to(),
+        })?;
         // Fast path: frames written by this crate (and most others) start
         // with `{"type":"...` and need no separate pass to find their type.
         let kind = match canonical_kind(json) {
             Some(kind) => Cow::Borrowed(kind),
             None => head(json)?.kind,
         };
-        match F::decode_kind(&kind, json) {
+        match F::decode_kind(&kind, text) {
             None => Err(DecodeError::UnknownType {
                 kind: kind.chars().take(64).collect(),
                 id: request_id(json),

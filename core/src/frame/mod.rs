@@ -38,12 +38,13 @@ pub trait WireFrame: Serialize + Sized {
     /// This frame's `type` name.
     fn kind(&self) -> &'static str;
 
-    /// Decodes the frame whose `type` is `kind` from the whole JSON text;
+    /// Decodes the frame whose `type` is `kind` from the whole JSON text
+    /// (already checked to be UTF-8, so its strings are not checked again);
     /// `None` when `kind` is not in the set.
     #[doc(hidden)]
     fn decode_kind(
         kind: &str,
-        json: &[u8],
+        json: &str,
     ) -> Option<Result<Self, (&'static str, serde_json::Error)>>;
 }
 
@@ -66,9 +67,9 @@ macro_rules! frame_set {
                 }
             }
 
-            fn decode_kind(kind: &str, json: &[u8]) -> Option<Result<Self, (&'static str, serde_json::Error)>> {
+            fn decode_kind(kind: &str, json: &str) -> Option<Result<Self, (&'static str, serde_json::Error)>> {
                 match kind {
-                    $($wire => Some(serde_json::from_slice::<$payload>(json).map($set::$variant).map_err(|e| ($wire, e))),)*
+                    $($wire => Some(serde_json::from_str::<$payload>(json).map($set::$variant).map_err(|e| ($wire, e))),)*
                     _ => None,
                 }
             }
