@@ -8,7 +8,6 @@
 //! and writes each connection's outgoing queue.
 
 mod outgoing;
-mod pending_history;
 mod store;
 mod wal;
 mod writer;

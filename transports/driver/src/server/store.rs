@@ -4,17 +4,18 @@
 //! (`natter.wal`, [`Wal`]) holding the records since that checkpoint.
 //!
 //! A group commit is one log entry, synced before it returns: its records
-//! as JSON lines and the message rows its batches stored or changed. The
-//! same rows go into the database in a commit that is not synced (redb's
-//! `Durability::None`), so that loads find them; the database is made
-//! durable with the next checkpoint, in one synced transaction that also
-//! writes the checkpoint and the history index, after which the log starts
+//! as JSON lines and the message rows its batches stored or changed. Once
+//! the commit is reported, the same rows and the history index entries of
+//! the messages it stored go into the database in a commit that is not
+//! synced (redb's `Durability::None`), so that loads find them; the
+//! database is made durable with the next checkpoint, in one synced
+//! transaction that also writes the checkpoint, after which the log starts
 //! again. One sequential write and sync per commit, not one scattered page
-//! per B-tree level per table.
+//! per B-tree level per table, and no index to write at a checkpoint.
 //!
 //! A restart reads the checkpoint and the log after it, writes the log's
-//! rows into the database again (whatever of them the crash lost) and
-//! replays its records: its time and memory depend on the users and groups
+//! rows and their history entries into the database again (whatever of
+//! them the crash lost) and replays its records: its time and memory depend on the users and groups
 //! and on the resident window, not on how many messages were ever stored.
 //! The log ends at an entry cut short or failing its checksum: a write never
 //! synced, whose answers never left. A record or row that passes its
@@ -23,15 +24,12 @@
 //!
 //! Each message is written once per commit: the log keeps a stored
 //! message's record as `{"stored":"MID"}`, and reading the log takes the
-//! message from its row. The history index of the messages stored since the
-//! checkpoint is kept in memory and written with the next checkpoint
-//! ([`PendingHistory`]).
+//! message from its row.
 //!
 //! A store written before the log existed kept its records in the
 //! database's `records` table: they are read first, and the next
 //! checkpoint drops them.
 
-use super::pending_history::PendingHistory;
 use super::wal::{WAL_FILE, Wal, WalError};
 use natter_core::MessageId;
 use natter_core::server::{
@@ -77,8 +75,7 @@ const STORED_REF: &[u8] = br#"{"stored":"#;
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Message rows (JSON), by message id.
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
-/// The history index: (history key, message id), up to the checkpoint (the
-/// entries after it are [`PendingHistory`]).
+/// The history index: (history key, message id).
 const HISTORY: TableDefinition<(&str, u64), ()> = TableDefinition::new("history");
 /// The newest checkpoint, under [`CHECKPOINT`], and the number of the first
 /// record after it, under [`LOG_START`] (u64, little-endian).
@@ -160,25 +157,65 @@ pub struct Store {
     next_record: u64,
     /// Records written since the checkpoint.
     since_checkpoint: u64,
-    pending: PendingHistory,
 }
 
-/// Message rows as JSON lines, with each row's message id and span.
-#[derive(Default)]
-struct RowLines {
+/// What a commit's log entry leaves for the database ([`Store::index`]):
+/// message rows as JSON lines (each row's message id and span), and the
+/// history entries of the messages it stored.
+#[derive(Debug, Default)]
+pub(super) struct Unindexed {
     lines: Vec<u8>,
     spans: Vec<(u64, std::ops::Range<usize>)>,
+    history: Vec<(String, u64)>,
 }
 
-/// What opening reads: the checkpoint, the records after it, the log's
-/// message rows (the newest of each, as written), the next record's number,
-/// and the history entries not yet in the table.
+impl Unindexed {
+    /// Appends a row, written by `write`.
+    fn push_row<E>(
+        &mut self,
+        mid: u64,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.lines.is_empty() {
+            self.lines.push(b'\n');
+        }
+        let start = self.lines.len();
+        write(&mut self.lines)?;
+        self.spans.push((mid, start..self.lines.len()));
+        Ok(())
+    }
+
+    /// Upserts the rows and history entries in one commit that is not
+    /// synced: the log holds them until the next checkpoint makes the
+    /// database durable.
+    fn upsert(&self, db: &Database) -> Result<(), redb::Error> {
+        if self.spans.is_empty() && self.history.is_empty() {
+            return Ok(());
+        }
+        let mut txn = db.begin_write()?;
+        txn.set_durability(Durability::None)?;
+        {
+            let mut messages = txn.open_table(MESSAGES)?;
+            for (mid, span) in &self.spans {
+                messages.insert(*mid, &self.lines[span.clone()])?;
+            }
+            let mut history = txn.open_table(HISTORY)?;
+            for (key, mid) in &self.history {
+                history.insert((key.as_str(), *mid), ())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// What opening reads: the checkpoint, the records after it, what the log
+/// holds for the database, and the next record's number.
 struct Log {
     checkpoint: Option<Checkpoint>,
     records: Vec<Record>,
-    rows: BTreeMap<u64, Vec<u8>>,
+    unindexed: Unindexed,
     next_record: u64,
-    pending: PendingHistory,
 }
 
 impl std::fmt::Debug for Store {
@@ -198,30 +235,9 @@ fn opening(path: &Path) -> impl Fn(redb::Error) -> StoreError + '_ {
     }
 }
 
-/// Upserts message rows in one commit that is not synced: the log holds
-/// them until the next checkpoint makes the database durable.
-fn upsert_rows<'r>(
-    db: &Database,
-    rows: impl ExactSizeIterator<Item = (u64, &'r [u8])>,
-) -> Result<(), redb::Error> {
-    if rows.len() == 0 {
-        return Ok(());
-    }
-    let mut txn = db.begin_write()?;
-    txn.set_durability(Durability::None)?;
-    {
-        let mut messages = txn.open_table(MESSAGES)?;
-        for (mid, row) in rows {
-            messages.insert(mid, row)?;
-        }
-    }
-    txn.commit()?;
-    Ok(())
-}
-
 /// Reads what a restart needs: the checkpoint, then the records after it
 /// (those a store written before the log kept in its table, then the
-/// log's) with the log's rows, and the open log.
+/// log's) with the log's rows and history entries, and the open log.
 fn read_log(db: &Database, path: &Path, wal_path: &Path) -> Result<(Log, Wal), StoreError> {
     let db_err = opening(path);
     let txn = db.begin_read().map_err(|e| db_err(e.into()))?;
@@ -243,10 +259,9 @@ fn read_log(db: &Database, path: &Path, wal_path: &Path) -> Result<(Log, Wal), S
     };
     let mut replay = Replay {
         rows: txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?,
-        history: txn.open_table(HISTORY).map_err(|e| db_err(e.into()))?,
         logged: BTreeMap::new(),
         records: Vec::new(),
-        pending: PendingHistory::default(),
+        history: Vec::new(),
     };
     let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
     for entry in table.iter().map_err(|e| db_err(e.into()))? {
@@ -268,16 +283,21 @@ fn read_log(db: &Database, path: &Path, wal_path: &Path) -> Result<(Log, Wal), S
         replay.records(wal_path, entry.first, &entry.records)?;
         next = entry.first.saturating_add(u64::from(entry.count));
     }
+    let mut unindexed = Unindexed {
+        history: replay.history,
+        ..Unindexed::default()
+    };
+    for (mid, (_, bytes)) in replay.logged {
+        let Ok(()) = unindexed.push_row(mid, |lines| {
+            lines.extend_from_slice(&bytes);
+            Ok::<_, std::convert::Infallible>(())
+        });
+    }
     let log = Log {
         checkpoint,
         records: replay.records,
-        rows: replay
-            .logged
-            .into_iter()
-            .map(|(mid, (_, bytes))| (mid, bytes))
-            .collect(),
+        unindexed,
         next_record: next,
-        pending: replay.pending,
     };
     Ok((log, wal))
 }
@@ -286,12 +306,11 @@ fn read_log(db: &Database, path: &Path, wal_path: &Path) -> Result<(Log, Wal), S
 struct Replay {
     /// The database's message rows.
     rows: redb::ReadOnlyTable<u64, &'static [u8]>,
-    /// The database's history index.
-    history: redb::ReadOnlyTable<(&'static str, u64), ()>,
     /// The log's rows, the newest of each message, decoded and as written.
     logged: BTreeMap<u64, (StoredMessage, Vec<u8>)>,
     records: Vec<Record>,
-    pending: PendingHistory,
+    /// The history entries of the messages the records store.
+    history: Vec<(String, u64)>,
 }
 
 impl Replay {
@@ -306,8 +325,8 @@ impl Replay {
     }
 
     /// Replays the records of the entry with key `key` in `file` (a stored
-    /// message's from its row: the log's, else the database's), noting the
-    /// history entries the table lacks; returns how many there were.
+    /// message's from its row: the log's, else the database's), noting its
+    /// history entry; returns how many there were.
     fn records(&mut self, file: &Path, key: u64, lines: &[u8]) -> Result<u64, StoreError> {
         let db_err = opening(file);
         let mut count = 0u64;
@@ -326,15 +345,7 @@ impl Replay {
                             .map_err(|e| damaged(file, key, e.to_string()))?
                     }
                 };
-                let history_key = row.history_key();
-                let indexed = self
-                    .history
-                    .get((history_key.as_str(), r.stored.0))
-                    .map_err(|e| db_err(e.into()))?
-                    .is_some();
-                if !indexed {
-                    self.pending.insert(history_key, r.stored.0);
-                }
+                self.history.push((row.history_key(), r.stored.0));
                 Record::Stored {
                     msg: Arc::clone(row.message()),
                 }
@@ -402,13 +413,9 @@ impl Store {
             txn.commit().map_err(|e| db_err(e.into()))?;
         }
         let (log, wal) = read_log(&db, &path, &wal_path)?;
-        // The log's rows go into the database again: a crash loses the
-        // commits made since the checkpoint.
-        upsert_rows(
-            &db,
-            log.rows.iter().map(|(mid, row)| (*mid, row.as_slice())),
-        )
-        .map_err(db_err)?;
+        // The log's rows and history entries go into the database again: a
+        // crash loses the commits made since the checkpoint.
+        log.unindexed.upsert(&db).map_err(db_err)?;
         tracing::info!(
             records = log.records.len(),
             checkpoint = log.checkpoint.as_ref().map_or(0, |c| c.as_bytes().len()),
@@ -433,7 +440,6 @@ impl Store {
                 wal_path,
                 next_record: log.next_record,
                 since_checkpoint,
-                pending: log.pending,
             },
             server,
         ))
@@ -476,48 +482,41 @@ impl Store {
         Ok((entry, count))
     }
 
-    /// The rows of `batches` as JSON lines, with each row's id and span.
-    fn row_lines(&self, batches: &[Batch]) -> Result<RowLines, StoreError> {
-        let mut rows = RowLines::default();
-        for row in batches.iter().flat_map(Batch::messages) {
-            if !rows.lines.is_empty() {
-                rows.lines.push(b'\n');
-            }
-            let start = rows.lines.len();
-            serde_json::to_writer(&mut rows.lines, row).map_err(|e| self.encode_failed(&e))?;
-            rows.spans.push((row.mid().0, start..rows.lines.len()));
-        }
-        Ok(rows)
+    /// Writes batches as one log entry and returns once it is on disk,
+    /// then puts their rows and history entries in the database (synced
+    /// with the next checkpoint).
+    pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
+        let unindexed = self.log(batches)?;
+        self.index(&unindexed)
     }
 
-    /// Writes batches as one log entry and returns once it is on disk;
-    /// their message rows go into the database too (synced with the next
-    /// checkpoint), and the messages they stored join the pending history
-    /// index.
-    pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
+    /// Writes batches as one log entry and returns once it is on disk (so
+    /// their frames may leave), with what it leaves for [`Store::index`]:
+    /// loads find their rows once that is done.
+    pub(super) fn log(&mut self, batches: &[Batch]) -> Result<Unindexed, StoreError> {
         let (entry, count) = self.log_entry(batches)?;
-        let RowLines { lines: rows, spans } = self.row_lines(batches)?;
-        if count > 0 || !rows.is_empty() {
+        let mut unindexed = Unindexed::default();
+        for row in batches.iter().flat_map(Batch::messages) {
+            unindexed
+                .push_row(row.mid().0, |lines| serde_json::to_writer(lines, row))
+                .map_err(|e| self.encode_failed(&e))?;
+        }
+        if count > 0 || !unindexed.lines.is_empty() {
             let count = u32::try_from(count).map_err(|_| StoreError::Encode {
                 path: self.wal_path.clone(),
                 why: format!("{count} records in one commit"),
             })?;
             self.wal
-                .append(self.next_record, count, &entry, &rows)
+                .append(self.next_record, count, &entry, &unindexed.lines)
                 .map_err(|source| StoreError::Log {
                     path: self.wal_path.clone(),
                     source,
                 })?;
         }
-        upsert_rows(
-            &self.db,
-            spans.iter().map(|(mid, span)| (*mid, &rows[span.clone()])),
-        )
-        .map_err(|e| self.fail(e))?;
         self.next_record += count;
         self.since_checkpoint += count;
         // The rows of the messages these batches stored (not the changed
-        // rows of older ones) join the pending index.
+        // rows of older ones) join the history index.
         let stored: std::collections::BTreeSet<MessageId> = batches
             .iter()
             .flat_map(Batch::records)
@@ -528,22 +527,24 @@ impl Store {
             .collect();
         for row in batches.iter().flat_map(Batch::messages) {
             if stored.contains(&row.mid()) {
-                self.pending.insert(row.history_key(), row.mid().0);
+                unindexed.history.push((row.history_key(), row.mid().0));
             }
         }
-        Ok(())
+        Ok(unindexed)
     }
 
-    /// Stores a checkpoint, writes the pending history index to its table
-    /// and makes the database durable in one synced transaction; the log
-    /// then starts again, after every record written so far.
+    /// Puts what a log entry left into the database, in a commit the next
+    /// checkpoint syncs.
+    pub(super) fn index(&self, unindexed: &Unindexed) -> Result<(), StoreError> {
+        unindexed.upsert(&self.db).map_err(|e| self.fail(e))
+    }
+
+    /// Stores a checkpoint and makes the database durable in one synced
+    /// transaction; the log then starts again, after every record written
+    /// so far.
     pub fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
-            let mut history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
-            for entry in self.pending.entries() {
-                history.insert(entry, ()).map_err(|e| self.fail(e))?;
-            }
             let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
             meta.insert(CHECKPOINT, checkpoint.as_bytes())
                 .map_err(|e| self.fail(e))?;
@@ -554,7 +555,6 @@ impl Store {
         }
         txn.commit().map_err(|e| self.fail(e))?;
         self.wal.restart();
-        self.pending.clear();
         self.since_checkpoint = 0;
         Ok(())
     }
@@ -577,16 +577,11 @@ impl Store {
                 let range = history
                     .range((key.as_str(), from.0)..(key.as_str(), to.0))
                     .map_err(|e| self.fail(e))?;
-                let indexed = range.map(|entry| entry.map(|(k, _)| k.value().1));
-                // Every pending entry is newer than every indexed one.
-                let pending = self.pending.range(key, from.0, to.0).map(Ok);
+                let mids = range.map(|entry| entry.map(|(k, _)| k.value().1));
                 if *newest_first {
-                    pending.rev().chain(indexed.rev()).take(*limit).collect()
+                    mids.rev().take(*limit).collect::<Result<_, _>>()
                 } else {
-                    indexed
-                        .chain(pending)
-                        .take(*limit)
-                        .collect::<Result<_, _>>()
+                    mids.take(*limit).collect()
                 }
                 .map_err(|e| self.fail(e))?
             }
@@ -751,8 +746,8 @@ mod tests {
     }
 
     #[test]
-    fn history_reads_the_table_and_the_pending_index_as_one_across_restarts() {
-        let dir = scratch("pending");
+    fn history_reads_pages_across_checkpoints_and_restarts() {
+        let dir = scratch("history");
         let config = || config().with_checkpoint_every(Some(5));
         let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
         let sends: Vec<String> = (1..=7)
@@ -763,17 +758,9 @@ mod tests {
         let all: Vec<u64> = (1..=7).collect();
         let newest: Vec<u64> = all.iter().rev().copied().collect();
         assert_eq!(history(&store), (newest.clone(), all.clone()));
-        // Some entries went to the table with a checkpoint, the rest wait.
-        let indexed = {
-            let txn = store.db.begin_read().unwrap();
-            txn.open_table(HISTORY).unwrap().len().unwrap()
-        };
-        let pending = store.pending.entries().count() as u64;
-        assert!(
-            indexed > 0 && pending > 0,
-            "{indexed} indexed, {pending} pending"
-        );
-        assert_eq!(indexed + pending, 7);
+        // A checkpoint came and the log holds what came after it.
+        assert!(store.since_checkpoint > 0);
+        assert!(store.since_checkpoint < store.next_record);
         // A page within the range and the limit: the newest two, the oldest two.
         let page = |newest_first| {
             let query = Query::History {
@@ -789,7 +776,6 @@ mod tests {
         assert_eq!((page(true), page(false)), (vec![6, 5], vec![2, 3]));
         drop((store, server));
         let (store, _) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
-        assert_eq!(store.pending.entries().count() as u64, pending);
         assert_eq!(history(&store), (newest, all));
         let _ = std::fs::remove_dir_all(&dir);
     }

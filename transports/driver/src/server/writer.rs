@@ -1,8 +1,9 @@
 //! The store's own thread: batches are written and synced there, off the
 //! async runtime's workers, while the server task goes on handling inputs
 //! (their frames wait in the core until their batch is reported). Group
-//! commit: every batch waiting when the thread wakes is written in one
-//! transaction, and only the newest id is reported. Checkpoints and loads
+//! commit: every batch waiting when the thread wakes is written as one log
+//! entry, and only the newest id is reported; their rows then go into the
+//! database while the frames leave. Checkpoints and loads
 //! are served in the order they came, after the batches before them.
 
 use super::Store;
@@ -45,15 +46,25 @@ fn serve(mut store: Store, queue: &std_mpsc::Receiver<Job>, send: impl Fn(Report
         let failed = r.is_err();
         send(r) && !failed
     };
-    // Writes the batches waiting in one transaction and reports the newest;
-    // `false` to stop.
+    // Writes the batches waiting as one log entry, reports the newest, then
+    // puts their rows and history entries in the database (before any load
+    // after it is served); `false` to stop.
     let flush = |store: &mut Store, waiting: &mut Vec<Batch>| {
         let Some(newest) = waiting.last().map(Batch::id) else {
             return true;
         };
-        let written = store.write(waiting).map(|()| Report::Persisted(newest));
+        let logged = store.log(waiting);
         waiting.clear();
-        report(written)
+        match logged {
+            Ok(unindexed) => {
+                report(Ok(Report::Persisted(newest)))
+                    && match store.index(&unindexed) {
+                        Ok(()) => true,
+                        Err(e) => report(Err(e)),
+                    }
+            }
+            Err(e) => report(Err(e)),
+        }
     };
     let mut waiting: Vec<Batch> = Vec::new();
     loop {
