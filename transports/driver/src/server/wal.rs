@@ -372,9 +372,9 @@ mod tests {
         #[test]
         fn the_log_is_the_whole_entries_before_the_damage(
             sizes in proptest::collection::vec((1u32..4, 0usize..200, 0usize..300), 1..8),
-            cut in 0.0f64..1.0,
+            cut in proptest::arbitrary::any::<proptest::sample::Index>(),
             tail in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
-            flip in proptest::option::of((0.0f64..1.0, 1u8..=255)),
+            flip in proptest::option::of((proptest::arbitrary::any::<proptest::sample::Index>(), 1u8..=255)),
         ) {
             let path = scratch("prop");
             let (mut wal, _) = Wal::open(&path, 0).unwrap();
@@ -395,11 +395,11 @@ mod tests {
             }
             drop(wal);
             let mut bytes = std::fs::read(&path).unwrap();
-            let at = ((bytes.len() as f64) * cut) as usize;
+            let at = cut.index(bytes.len() + 1);
             bytes.truncate(at);
             bytes.extend_from_slice(&tail);
             let flipped = flip.map(|(pos, mask)| {
-                let pos = (((bytes.len() as f64) * pos) as usize).min(bytes.len().saturating_sub(1));
+                let pos = pos.index(bytes.len().max(1));
                 if let Some(b) = bytes.get_mut(pos) {
                     *b ^= mask;
                 }
