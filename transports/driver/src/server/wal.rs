@@ -4,6 +4,9 @@
 //! write and one sync per commit, where a database commit writes a page per
 //! B-tree level of every table it touches.
 //!
+//! A new log's directory is synced once, so that the file's name survives
+//! a crash as its synced entries do.
+//!
 //! An entry is a 28-byte header (the magic `NWAL`, the payload's length, a
 //! CRC-32 of everything after it, the number of its first record, its record
 //! count, the length of its records' part) and its payload: the records as
@@ -103,12 +106,16 @@ impl Wal {
     /// Opens (or creates) the log at `path` and reads its entries, the
     /// first of which must start at record `first`. Nothing is written.
     pub(super) fn open(path: &Path, first: u64) -> Result<(Wal, Vec<WalEntry>), WalError> {
+        let created = !path.exists();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)?;
+        if created {
+            sync_parent(path)?;
+        }
         let len = file.metadata()?.len();
         let mut reader = BufReader::new(&file);
         let mut entries = Vec::new();
@@ -233,6 +240,20 @@ fn read_entry(reader: &mut impl Read, remaining: u64, first: u64) -> io::Result<
         records: body,
         rows,
     }))
+}
+
+/// Makes a new file's (or directory's) entry in its directory durable:
+/// syncing the file itself does not, so a crash could otherwise lose a log
+/// whose entries were synced (on Unix; elsewhere a directory cannot be
+/// opened to sync it).
+pub(super) fn sync_parent(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Fills `buf`; `false` when the file ends first.

@@ -33,7 +33,7 @@
 
 mod recovery;
 
-use super::wal::{WAL_FILE, Wal};
+use super::wal::{WAL_FILE, Wal, sync_parent};
 use natter_core::MessageId;
 use natter_core::server::{
     Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
@@ -253,7 +253,10 @@ impl Store {
         if old.exists() {
             return Err(StoreError::OldLog(old));
         }
-        std::fs::create_dir_all(dir).map_err(|e| db_err(e.into()))?;
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(|e| db_err(e.into()))?;
+            sync_parent(dir).map_err(|e| db_err(e.into()))?;
+        }
         let fresh = !path.exists();
         let db = Database::builder()
             .set_cache_size(cache_bytes)
