@@ -104,7 +104,8 @@ fn too_large() -> io::Error {
 
 impl Wal {
     /// Opens (or creates) the log at `path` and reads its entries, the
-    /// first of which must start at record `first`. Nothing is written.
+    /// first of which must start at record `first`. Nothing is written to
+    /// it (a new file is created empty).
     pub(super) fn open(path: &Path, first: u64) -> Result<(Wal, Vec<WalEntry>), WalError> {
         let created = !path.exists();
         let file = OpenOptions::new()
