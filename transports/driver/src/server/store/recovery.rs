@@ -50,6 +50,7 @@ pub(super) fn read_log(
         None => 0,
     };
     let mut replay = Replay {
+        db_path: path,
         rows: txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?,
         logged: BTreeMap::new(),
         records: Vec::new(),
@@ -95,7 +96,9 @@ pub(super) fn read_log(
 }
 
 /// Turns log entries back into records.
-struct Replay {
+struct Replay<'p> {
+    /// The database file, which its read errors name.
+    db_path: &'p Path,
     /// The database's message rows.
     rows: redb::ReadOnlyTable<u64, &'static [u8]>,
     /// The log's rows, the newest of each message, decoded and as written.
@@ -105,7 +108,7 @@ struct Replay {
     history: Vec<(String, u64)>,
 }
 
-impl Replay {
+impl Replay<'_> {
     /// Takes the rows of the entry with key `key` in `file`.
     fn rows(&mut self, file: &Path, key: u64, lines: &[u8]) -> Result<(), StoreError> {
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
@@ -120,7 +123,7 @@ impl Replay {
     /// message's from its row: the log's, else the database's), noting its
     /// history entry; returns how many there were.
     fn records(&mut self, file: &Path, key: u64, lines: &[u8]) -> Result<u64, StoreError> {
-        let db_err = opening(file);
+        let db_err = opening(self.db_path);
         let mut count = 0u64;
         for line in lines.split(|&b| b == b'\n') {
             let record = if line.starts_with(STORED_REF) {
