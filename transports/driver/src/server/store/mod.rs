@@ -516,14 +516,14 @@ mod tests {
 
     /// Runs `frames` from a fresh connection of `user` through `server`,
     /// writing every batch to `store`.
-    fn run(store: &mut Store, server: &mut Server, user: &str, frames: &[&str]) {
+    fn run(store: &mut Store, server: &mut Server, user: &str, frames: &[impl AsRef<str>]) {
         use natter_core::server::{ConnectionId, Output, token};
         use natter_core::{Millis, UserId};
         let conn = ConnectionId(1);
         let tok = token::mint(b"s", &UserId::new(user).unwrap(), Millis(u64::MAX / 4));
         let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
         server.handle_connect(Millis(1), conn);
-        for frame in std::iter::once(hello.as_str()).chain(frames.iter().copied()) {
+        for frame in std::iter::once(hello.as_str()).chain(frames.iter().map(AsRef::as_ref)) {
             server
                 .handle_bytes(Millis(2), conn, frame.as_bytes())
                 .unwrap();
@@ -611,10 +611,7 @@ mod tests {
         let dir = scratch("history");
         let config = || config().with_checkpoint_every(Some(5));
         let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
-        let sends: Vec<String> = (1..=7)
-            .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
-            .collect();
-        let sends: Vec<&str> = sends.iter().map(String::as_str).collect();
+        let sends = sends(1, 7);
         run(&mut store, &mut server, "alice", &sends);
         let all: Vec<u64> = (1..=7).collect();
         let newest: Vec<u64> = all.iter().rev().copied().collect();
@@ -641,16 +638,85 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Sends from alice to bob with request ids `r{from}`..`r{to}`.
+    fn sends(from: u32, to: u32) -> Vec<String> {
+        (from..=to)
+            .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
+            .collect()
+    }
+
+    #[test]
+    fn a_store_of_the_version_before_the_log_is_read_and_carried_on() {
+        let dir = scratch("legacy");
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let first = sends(1, 3);
+        run(&mut store, &mut server, "alice", &first);
+        drop((store, server));
+        // Turn it into what the version before the log left: each entry's
+        // records in the `records` table under its first record's number,
+        // the rows in the messages table, the history index not yet
+        // written (that version kept it in memory until a checkpoint), and
+        // no log.
+        let (_, entries) = Wal::open(&dir.join(WAL_FILE), 0).unwrap();
+        std::fs::remove_file(dir.join(WAL_FILE)).unwrap();
+        {
+            let db = Database::open(dir.join(STORE_FILE)).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut records = txn.open_table(RECORDS).unwrap();
+                let mut messages = txn.open_table(MESSAGES).unwrap();
+                for entry in &entries {
+                    records
+                        .insert(entry.first, entry.records.as_slice())
+                        .unwrap();
+                    for row in entry.rows.split(|&b| b == b'\n').filter(|r| !r.is_empty()) {
+                        let mid = serde_json::from_slice::<StoredMessage>(row)
+                            .unwrap()
+                            .mid()
+                            .0;
+                        messages.insert(mid, row).unwrap();
+                    }
+                }
+                txn.open_table(HISTORY)
+                    .unwrap()
+                    .retain(|_, _| false)
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        // Read as it was, then carried on in the log.
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let three: Vec<u64> = (1..=3).collect();
+        assert_eq!(
+            history(&store),
+            (three.iter().rev().copied().collect(), three)
+        );
+        let next = store.next_record;
+        let more = sends(4, 5);
+        run(&mut store, &mut server, "alice", &more);
+        drop((store, server));
+        let (_, logged) = Wal::open(&dir.join(WAL_FILE), next).unwrap();
+        assert!(
+            !logged.is_empty(),
+            "the new records continue the old numbering"
+        );
+        let (store, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let five: Vec<u64> = (1..=5).collect();
+        assert_eq!(
+            history(&store),
+            (five.iter().rev().copied().collect(), five)
+        );
+        assert!(restored.stored(MessageId(5)).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn rows_the_database_lost_in_a_crash_come_back_from_the_log() {
         let dir = scratch("crash");
         let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
         // The database as a crash leaves it: its last synced commit.
         let synced = std::fs::read(dir.join(STORE_FILE)).unwrap();
-        let sends: Vec<String> = (1..=3)
-            .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
-            .collect();
-        let sends: Vec<&str> = sends.iter().map(String::as_str).collect();
+        let sends = sends(1, 3);
         run(&mut store, &mut server, "alice", &sends);
         drop((store, server));
         std::fs::write(dir.join(STORE_FILE), synced).unwrap();
