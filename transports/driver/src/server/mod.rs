@@ -12,6 +12,15 @@ mod store;
 mod wal;
 mod writer;
 
+/// A fresh scratch directory for a test (removed if it exists, not
+/// created), unique to this process.
+#[cfg(test)]
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("natter-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
 
 pub use store::{

@@ -273,9 +273,9 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
+    /// A log's path in a fresh scratch directory.
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("natter-wal-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::server::scratch(&format!("wal-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
         dir.join(WAL_FILE)
     }

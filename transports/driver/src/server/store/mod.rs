@@ -479,9 +479,7 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("natter-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+        crate::server::scratch(&format!("store-{name}"))
     }
 
     fn config() -> ServerConfig {
