@@ -118,17 +118,24 @@ impl Codec {
 
     /// Encodes a frame as the JSON text of one WebSocket text message.
     pub fn encode<F: WireFrame>(&self, frame: &F) -> Result<Bytes, EncodeError> {
-        self.encode_text(frame)
-            .map(|json| Bytes::from(json.into_bytes()))
+        self.encode_vec(frame).map(Bytes::from)
     }
 
     /// Encodes a frame as a `String`, for WebSocket libraries that take text.
     pub fn encode_text<F: WireFrame>(&self, frame: &F) -> Result<String, EncodeError> {
+        String::from_utf8(self.encode_vec(frame)?).map_err(|e| EncodeError::Utf8(e.utf8_error()))
+    }
+
+    /// The frame's JSON: hand-written for the send path's frames, through
+    /// serde for the rest (the same bytes either way).
+    fn encode_vec<F: WireFrame>(&self, frame: &F) -> Result<Vec<u8>, EncodeError> {
         // Sized for a typical delivery, so that it is written without
         // growing the buffer (serde_json starts at 128 bytes).
         let mut json = Vec::with_capacity(ENCODE_CAPACITY);
-        serde_json::to_writer(&mut json, frame)?;
-        let json = String::from_utf8(json).map_err(|e| EncodeError::Utf8(e.utf8_error()))?;
+        match frame.write_hot(&mut json) {
+            Some(written) => written?,
+            None => serde_json::to_writer(&mut json, frame)?,
+        }
         if json.len() > self.max_frame {
             return Err(EncodeError::TooLarge {
                 len: json.len(),

@@ -1,19 +1,24 @@
 //! Encode once: a message's JSON, encoded the first time a frame or a row
-//! carrying it is serialized and reused by every other (each recipient's
+//! carrying it is written and reused by every other (each recipient's
 //! delivery, each of their devices, the sender's own copy, the store's
 //! row). A fan-out to N members encodes the message once, not N times.
+//!
+//! The cache serves the hand-written writers ([`crate::json_write`]), which
+//! splice the text in. serde's `Serialize` of a message ignores it, so that
+//! any serializer, JSON or not, sees the message's own fields.
 
 use crate::message::Message;
-use serde::ser::Error as _;
-use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+
+/// The buffer a message's encoding starts with, in bytes: a short text
+/// message fits.
+const MESSAGE_CAPACITY: usize = 192;
 
 /// The cached JSON of a [`Message`]. Not part of the message's value: a
 /// clone starts empty (a clone may be changed), equality ignores it, and
 /// it is never serialized itself.
 #[derive(Default)]
-pub(crate) struct JsonCache(OnceLock<Box<RawValue>>);
+pub(crate) struct JsonCache(OnceLock<Box<[u8]>>);
 
 impl Clone for JsonCache {
     fn clone(&self) -> Self {
@@ -38,23 +43,17 @@ impl std::fmt::Debug for JsonCache {
 }
 
 impl Message {
-    /// The message as JSON, encoded on the first call only. A message is
-    /// shared (`Arc`) once stored and never changed after, so the cache
+    /// The message as JSON text, encoded on the first call only. A message
+    /// is shared (`Arc`) once stored and never changed after, so the cache
     /// never goes stale.
-    pub(crate) fn json(&self) -> Result<&RawValue, serde_json::Error> {
+    pub(crate) fn json(&self) -> Result<&[u8], serde_json::Error> {
         if let Some(json) = self.json.0.get() {
             return Ok(json);
         }
-        let json = serde_json::value::to_raw_value(self)?;
-        Ok(self.json.0.get_or_init(|| json))
+        let mut json = Vec::with_capacity(MESSAGE_CAPACITY);
+        self.write_json(&mut json)?;
+        Ok(self.json.0.get_or_init(|| json.into_boxed_slice()))
     }
-}
-
-/// Serializes a shared message from its cached JSON (a serde
-/// `serialize_with`). Frames and rows are JSON (the codec, PROTOCOL §16.1):
-/// the raw value is spliced in as it is.
-pub(crate) fn shared_message<S: Serializer>(msg: &Arc<Message>, s: S) -> Result<S::Ok, S::Error> {
-    msg.json().map_err(S::Error::custom)?.serialize(s)
 }
 
 #[cfg(test)]
@@ -94,8 +93,8 @@ mod tests {
         assert_eq!(format!("{:?}", msg.json), "JsonCache(encoded)");
         assert!(frame.contains(&format!(r#""msg":{plain}"#)), "{frame}");
         // The same pointer: the second frame took the cached text.
-        let first: *const str = msg.json().unwrap().get();
-        let again: *const str = msg.json().unwrap().get();
+        let first: *const [u8] = msg.json().unwrap();
+        let again: *const [u8] = msg.json().unwrap();
         assert_eq!(first, again);
         let decoded: ServerFrame = codec.decode(frame.as_bytes()).unwrap();
         match decoded {
@@ -111,8 +110,9 @@ mod tests {
         let mut changed = msg.clone();
         assert_eq!(format!("{:?}", changed.json), "JsonCache(empty)");
         changed.ts = Millis(2);
-        assert!(changed.json().unwrap().get().contains(r#""ts":2"#));
-        assert!(msg.json().unwrap().get().contains(r#""ts":1"#));
+        let text = |m: &Message| String::from_utf8(m.json().unwrap().to_vec()).unwrap();
+        assert!(text(&changed).contains(r#""ts":2"#));
+        assert!(text(&msg).contains(r#""ts":1"#));
         // Equality is the message's, whatever is cached.
         assert_eq!(msg, msg.clone());
     }

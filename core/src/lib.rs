@@ -32,6 +32,7 @@ pub mod error;
 pub mod frame;
 pub mod ids;
 mod json_cache;
+mod json_write;
 pub mod limits;
 pub mod message;
 pub mod server;

@@ -46,6 +46,12 @@ pub trait WireFrame: Serialize + Sized {
         kind: &str,
         json: &str,
     ) -> Option<Result<Self, (&'static str, serde_json::Error)>>;
+
+    /// Appends the frame's JSON to `out` when the frame has a hand-written
+    /// encoding (the send path's frames); `None` for every other frame,
+    /// which the codec encodes through serde.
+    #[doc(hidden)]
+    fn write_hot(&self, out: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>>;
 }
 
 macro_rules! frame_set {
@@ -72,6 +78,10 @@ macro_rules! frame_set {
                     $($wire => Some(serde_json::from_str::<$payload>(json).map($set::$variant).map_err(|e| ($wire, e))),)*
                     _ => None,
                 }
+            }
+
+            fn write_hot(&self, out: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>> {
+                crate::json_write::HotFrame::write_hot(self, out)
             }
         }
     };

@@ -192,7 +192,6 @@ pub struct Delivery {
     pub seq: Option<Seq>,
     /// The message, shared with the server's store and every other
     /// delivery of it (a clone is a reference count; it is encoded once).
-    #[serde(serialize_with = "crate::json_cache::shared_message")]
     pub msg: std::sync::Arc<Message>,
 }
 

@@ -43,7 +43,6 @@ pub(crate) struct Recall {
 /// PROTOCOL.md §16.1 describes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
-    #[serde(serialize_with = "crate::json_cache::shared_message")]
     pub(crate) msg: Arc<Message>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) recalled: Option<Recall>,

@@ -359,7 +359,7 @@ impl Store {
         let mut unindexed = Unindexed::default();
         for row in batches.iter().flat_map(Batch::messages) {
             unindexed
-                .push_row(row.mid().0, |lines| serde_json::to_writer(lines, row))
+                .push_row(row.mid().0, |lines| row.write_json(lines))
                 .map_err(|e| self.encode_failed(&e))?;
         }
         if count > 0 || !unindexed.lines.is_empty() {
