@@ -97,6 +97,12 @@ macro_rules! string_id {
                 Ok(Self(Arc::from(s)))
             }
 
+            /// Validates `s` and copies it into a new id (one allocation).
+            pub(crate) fn parse(s: &str) -> Result<Self, IdError> {
+                check_id($kind, s)?;
+                Ok(Self(Arc::from(s)))
+            }
+
             /// The identifier as a string slice.
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -118,7 +124,7 @@ macro_rules! string_id {
         impl std::str::FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
-                Self::new(s)
+                Self::parse(s)
             }
         }
 

@@ -11,36 +11,9 @@
 
 use crate::body::Body;
 use crate::frame::server::{Delivery, Sent};
-use crate::frame::{ClientFrame, ServerFrame};
 use crate::message::{Conversation, Message};
 use crate::server::StoredMessage;
 use serde::Serialize;
-
-/// A frame set whose most frequent frames have a hand-written encoding.
-pub(crate) trait HotFrame {
-    /// Appends the frame's JSON to `out` when it is one of the hot frames;
-    /// `None` (and `out` untouched) for every other frame.
-    fn write_hot(&self, out: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>>;
-}
-
-impl HotFrame for ServerFrame {
-    fn write_hot(&self, out: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>> {
-        match self {
-            ServerFrame::Msg(delivery) => Some(delivery.write_frame(out)),
-            ServerFrame::Sent(sent) => {
-                sent.write_frame(out);
-                Some(Ok(()))
-            }
-            _ => None,
-        }
-    }
-}
-
-impl HotFrame for ClientFrame {
-    fn write_hot(&self, _: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>> {
-        None
-    }
-}
 
 /// Appends `s` as a JSON string, escaped exactly as serde_json escapes:
 /// `"` and `\`, and the control characters below U+0020 (the five with a
@@ -166,7 +139,7 @@ impl Message {
 
 impl Delivery {
     /// Appends the whole `msg` frame; the message is its cached JSON.
-    fn write_frame(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    pub(crate) fn write_frame(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         put(out, "{\"type\":\"msg\",");
         if let Some(seq) = self.seq {
             put(out, "\"seq\":");
@@ -182,7 +155,7 @@ impl Delivery {
 
 impl Sent {
     /// Appends the whole `sent` frame.
-    fn write_frame(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_frame(&self, out: &mut Vec<u8>) {
         put(out, "{\"type\":\"sent\",\"id\":");
         write_str(out, self.id.as_str());
         put(out, ",\"mid\":");

@@ -74,6 +74,9 @@ macro_rules! frame_set {
             }
 
             fn decode_kind(kind: &str, json: &str) -> Option<Result<Self, (&'static str, serde_json::Error)>> {
+                if let Some(frame) = <Self as crate::hot_frames::HotFrame>::read_hot(kind, json) {
+                    return Some(Ok(frame));
+                }
                 match kind {
                     $($wire => Some(serde_json::from_str::<$payload>(json).map($set::$variant).map_err(|e| ($wire, e))),)*
                     _ => None,
@@ -81,7 +84,7 @@ macro_rules! frame_set {
             }
 
             fn write_hot(&self, out: &mut Vec<u8>) -> Option<Result<(), serde_json::Error>> {
-                crate::json_write::HotFrame::write_hot(self, out)
+                crate::hot_frames::HotFrame::write_hot(self, out)
             }
         }
     };
