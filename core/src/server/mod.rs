@@ -147,6 +147,7 @@ use output::Outputs;
 use records::Answer;
 use state::{Appended, State};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::sync::Arc;
 
 /// A connection, numbered by the adapter.
@@ -581,25 +582,34 @@ impl Server {
     /// as far as its delivery window allows (the rest when acknowledgements
     /// arrive).
     fn deliver(&mut self, user: &UserId) {
-        let Some(conns) = self.online.get(user) else {
-            return;
-        };
-        let conns: Vec<ConnectionId> = conns.iter().copied().collect();
-        for conn in conns {
-            self.pump(conn);
+        let mut conn = self.next_connection(user, None);
+        while let Some(c) = conn {
+            self.pump(c);
+            conn = self.next_connection(user, Some(c));
         }
     }
 
     /// Sends a frame to every ready connection of `user`.
     fn send_to_user(&mut self, user: &UserId, frame: &ServerFrame) {
-        let conns: Vec<ConnectionId> = self
-            .online
-            .get(user)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        for conn in conns {
-            self.transmit(conn, frame.clone());
+        let mut conn = self.next_connection(user, None);
+        while let Some(c) = conn {
+            self.transmit(c, frame.clone());
+            conn = self.next_connection(user, Some(c));
         }
+    }
+
+    /// The ready connection of `user` after `after` (the first for `None`),
+    /// in order: a walk over a user's connections that leaves `self` free
+    /// to change between steps, with no list collected.
+    fn next_connection(&self, user: &UserId, after: Option<ConnectionId>) -> Option<ConnectionId> {
+        let conns = self.online.get(user)?;
+        match after {
+            None => conns.first(),
+            Some(after) => conns
+                .range((Bound::Excluded(after), Bound::Unbounded))
+                .next(),
+        }
+        .copied()
     }
 
     fn is_online(&self, user: &UserId) -> bool {
