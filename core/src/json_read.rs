@@ -8,6 +8,7 @@
 use crate::body::Body;
 use crate::frame::client::Send;
 use crate::ids::{GroupId, RequestId, ThreadId, UserId};
+use crate::json_write::first_to_escape;
 use crate::message::Conversation;
 
 /// JSON text read from its start against the canonical form.
@@ -27,9 +28,7 @@ impl<'a> Canonical<'a> {
     /// (which serde decodes or refuses) or does not end.
     fn plain_string(&mut self) -> Option<&'a str> {
         let bytes = self.rest.as_bytes();
-        let end = bytes
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let end = first_to_escape(bytes)?;
         if bytes[end] != b'"' {
             return None;
         }

@@ -20,9 +20,14 @@ use serde::Serialize;
 /// short form as `\b \t \n \f \r`, the rest as `\u00xx`).
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    let mut plain = 0;
     let bytes = s.as_bytes();
-    for (i, &byte) in bytes.iter().enumerate() {
+    let Some(first) = first_to_escape(bytes) else {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    };
+    let mut plain = 0;
+    for (i, &byte) in bytes.iter().enumerate().skip(first) {
         let escape = match byte {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -47,6 +52,36 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[plain..]);
     out.push(b'"');
+}
+
+/// The index of the first byte of a JSON string's contents that must be
+/// escaped (`"`, `\` or a control character below U+0020), eight bytes
+/// at a time.
+pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below `n` (n <= 128) sets its high bit in `(w - n*ONES) & !w`;
+    // as a test of the whole word it is exact.
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let is_special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let found = below(w, 0x20)
+            | below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1);
+        if found != 0
+            && let Some(i) = chunk.iter().position(|&b| is_special(b))
+        {
+            return Some(offset + i);
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter().position(|&b| is_special(b)).map(|i| offset + i)
 }
 
 /// Appends text that is already JSON (or part of it).
@@ -189,7 +224,7 @@ impl StoredMessage {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::write_str;
+    use super::{first_to_escape, write_str};
     use crate::Codec;
     use crate::body::Body;
     use crate::frame::ServerFrame;
@@ -274,6 +309,12 @@ mod tests {
             let mut out = Vec::new();
             write_str(&mut out, &s);
             prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
+
+        #[test]
+        fn the_word_scan_finds_the_first_byte_to_escape(s in text()) {
+            let naive = s.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(first_to_escape(s.as_bytes()), naive);
         }
 
         #[test]
