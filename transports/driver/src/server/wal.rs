@@ -273,11 +273,36 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// A log's path in a fresh scratch directory.
-    fn scratch(name: &str) -> PathBuf {
+    /// A log's path in a fresh scratch directory, which goes when the
+    /// path is dropped.
+    struct LogPath(PathBuf);
+
+    impl Drop for LogPath {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    impl std::ops::Deref for LogPath {
+        type Target = Path;
+
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for LogPath {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    fn scratch(name: &str) -> LogPath {
         let dir = crate::server::scratch(&format!("wal-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
-        dir.join(WAL_FILE)
+        LogPath(dir.join(WAL_FILE))
     }
 
     fn entry(first: u64, count: u32, records: &str, rows: &str) -> WalEntry {
