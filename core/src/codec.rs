@@ -129,12 +129,15 @@ impl Codec {
     /// The frame's JSON: hand-written for the send path's frames, through
     /// serde for the rest (the same bytes either way).
     fn encode_vec<F: WireFrame>(&self, frame: &F) -> Result<Vec<u8>, EncodeError> {
-        // Sized for a typical delivery, so that it is written without
-        // growing the buffer (serde_json starts at 128 bytes).
-        let mut json = Vec::with_capacity(ENCODE_CAPACITY);
+        // A hot frame sizes the buffer itself, exactly; serde writes into
+        // one sized for most frames (serde_json starts at 128 bytes).
+        let mut json = Vec::new();
         match frame.write_hot(&mut json) {
             Some(written) => written?,
-            None => serde_json::to_writer(&mut json, frame)?,
+            None => {
+                json.reserve(ENCODE_CAPACITY);
+                serde_json::to_writer(&mut json, frame)?;
+            }
         }
         if json.len() > self.max_frame {
             return Err(EncodeError::TooLarge {

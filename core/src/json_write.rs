@@ -173,30 +173,48 @@ impl Message {
 }
 
 impl Delivery {
-    /// Appends the whole `msg` frame; the message is its cached JSON.
+    /// Appends the whole `msg` frame; the message is its cached JSON. The
+    /// buffer is grown once, to the frame's exact length, so that a frame
+    /// written into an empty one becomes `Bytes` with no copy and no
+    /// separate header.
     pub(crate) fn write_frame(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        const FIXED: usize = r#"{"type":"msg","msg":}"#.len();
+        const SEQ_FIXED: usize = r#""seq":,"#.len();
+        let json = self.msg.json()?;
+        let mut digits = itoa::Buffer::new();
+        let seq = self.seq.map(|seq| digits.format(seq.0));
+        out.reserve_exact(FIXED + seq.map_or(0, |s| SEQ_FIXED + s.len()) + json.len());
         put(out, "{\"type\":\"msg\",");
-        if let Some(seq) = self.seq {
+        if let Some(seq) = seq {
             put(out, "\"seq\":");
-            write_u64(out, seq.0);
+            put(out, seq);
             out.push(b',');
         }
         put(out, "\"msg\":");
-        out.extend_from_slice(self.msg.json()?);
+        out.extend_from_slice(json);
         out.push(b'}');
         Ok(())
     }
 }
 
 impl Sent {
-    /// Appends the whole `sent` frame.
+    /// Appends the whole `sent` frame, growing the buffer once to its
+    /// exact length (ids never need escaping).
     pub(crate) fn write_frame(&self, out: &mut Vec<u8>) {
+        const FIXED: usize = r#"{"type":"sent","id":"","mid":"","ts":}"#.len();
+        let (mut mid, mut ts) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (id, mid, ts) = (
+            self.id.as_str(),
+            mid.format(self.mid.0),
+            ts.format(self.ts.0),
+        );
+        out.reserve_exact(FIXED + id.len() + mid.len() + ts.len());
         put(out, "{\"type\":\"sent\",\"id\":");
-        write_str(out, self.id.as_str());
-        put(out, ",\"mid\":");
-        write_mid(out, self.mid.0);
-        put(out, ",\"ts\":");
-        write_u64(out, self.ts.0);
+        write_str(out, id);
+        put(out, ",\"mid\":\"");
+        put(out, mid);
+        put(out, "\",\"ts\":");
+        put(out, ts);
         out.push(b'}');
     }
 }
@@ -227,8 +245,8 @@ mod tests {
     use super::{first_to_escape, write_str};
     use crate::Codec;
     use crate::body::Body;
-    use crate::frame::ServerFrame;
     use crate::frame::server::{Delivery, Reader, Sent};
+    use crate::frame::{ServerFrame, WireFrame};
     use crate::ids::{GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
     use crate::message::{Conversation, Ext, Message, Priority};
     use crate::server::StoredMessage;
@@ -296,10 +314,14 @@ mod tests {
             })
     }
 
-    /// The codec's encoding of a frame is serde_json's.
+    /// The codec's encoding of a frame is serde_json's, and the hand-written
+    /// writer fills an empty buffer to exactly its capacity.
     fn encodes_as_serde(frame: &ServerFrame) -> Result<(), TestCaseError> {
         let encoded = Codec::new(usize::MAX).encode_text(frame).unwrap();
-        prop_assert_eq!(encoded, serde_json::to_string(frame).unwrap());
+        prop_assert_eq!(&encoded, &serde_json::to_string(frame).unwrap());
+        let mut out = Vec::new();
+        frame.write_hot(&mut out).unwrap().unwrap();
+        prop_assert_eq!(out.len(), out.capacity());
         Ok(())
     }
 
