@@ -193,26 +193,16 @@ impl Codec {
         frame: &F,
         dst: &mut BytesMut,
     ) -> Result<(), EncodeError> {
-        let start = dst.len();
-        dst.put_u32(0);
-        if let Err(e) = serde_json::to_writer(dst.writer(), frame) {
-            dst.truncate(start);
-            return Err(e.into());
-        }
-        let len = dst.len() - start - PREFIX_LEN;
-        match u32::try_from(len) {
-            Ok(len32) if len <= self.max_frame => {
-                dst[start..start + PREFIX_LEN].copy_from_slice(&len32.to_be_bytes());
-                Ok(())
-            }
-            _ => {
-                dst.truncate(start);
-                Err(EncodeError::TooLarge {
-                    len,
-                    max: self.max_frame,
-                })
-            }
-        }
+        let json = self.encode_vec(frame)?;
+        // The frame limit is at most MAX_FRAME_LIMIT, so the length fits.
+        let len = u32::try_from(json.len()).map_err(|_| EncodeError::TooLarge {
+            len: json.len(),
+            max: self.max_frame,
+        })?;
+        dst.reserve(PREFIX_LEN + json.len());
+        dst.put_u32(len);
+        dst.extend_from_slice(&json);
+        Ok(())
     }
 }
 
