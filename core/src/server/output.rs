@@ -186,7 +186,9 @@ impl Outputs {
             })
         };
         let need = self.sealed;
-        self.held.extend(self.staged.drain(..).map(|o| (need, o)));
+        if !self.staged.is_empty() {
+            self.held.extend(self.staged.drain(..).map(|o| (need, o)));
+        }
         batch
     }
 }
