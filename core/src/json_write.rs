@@ -54,6 +54,16 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends an identifier as a JSON string. An id's syntax (`ids`: ASCII
+/// letters, digits and `_ - . @ :`) holds no character JSON escapes, so it
+/// is copied as it is, with no scan.
+fn write_id(out: &mut Vec<u8>, id: &str) {
+    debug_assert_eq!(first_to_escape(id.as_bytes()), None, "{id:?}");
+    out.push(b'"');
+    out.extend_from_slice(id.as_bytes());
+    out.push(b'"');
+}
+
 /// The index of the first byte of a JSON string's contents that must be
 /// escaped (`"`, `\` or a control character below U+0020), eight bytes
 /// at a time.
@@ -117,7 +127,7 @@ impl Conversation {
         put(out, "{\"chat\":\"");
         put(out, self.chat());
         put(out, "\",\"id\":");
-        write_str(out, id);
+        write_id(out, id);
         out.push(b'}');
     }
 }
@@ -142,14 +152,14 @@ impl Message {
         put(out, "{\"mid\":");
         write_mid(out, self.mid.0);
         put(out, ",\"from\":");
-        write_str(out, self.from.as_str());
+        write_id(out, self.from.as_str());
         put(out, ",\"to\":");
         self.to.write_json(out);
         put(out, ",\"ts\":");
         write_u64(out, self.ts.0);
         if let Some(req) = &self.req {
             put(out, ",\"req\":");
-            write_str(out, req.as_str());
+            write_id(out, req.as_str());
         }
         put(out, ",\"body\":");
         self.body.write_json(out)?;
@@ -210,7 +220,7 @@ impl Sent {
         );
         out.reserve_exact(FIXED + id.len() + mid.len() + ts.len());
         put(out, "{\"type\":\"sent\",\"id\":");
-        write_str(out, id);
+        write_id(out, id);
         put(out, ",\"mid\":\"");
         put(out, mid);
         put(out, "\",\"ts\":");
