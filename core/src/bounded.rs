@@ -1,22 +1,24 @@
 //! A map that forgets its oldest entries beyond a capacity.
 
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
+use std::hash::Hash;
 
 /// Insertion-ordered map with a fixed capacity: inserting a new key when
 /// full evicts the oldest key.
 ///
-/// A hash map with std's SipHash under its fixed keys
-/// ([`DefaultHasher::new`]), so every run lays it out the same; its order
-/// is never observed (entries are read in insertion order, from `order`).
-/// A Rust release that changes the hash changes no output. The keys are
-/// known, so keys crafted to share a bucket can be found offline: a lookup
-/// then scans at most the map's own entries (its capacity: one user's
-/// idempotency window, one client's memory), paid by whoever sent them.
+/// A hash map with rustc's Fx hash (`rustc-hash`): fast on the short
+/// request ids it holds, and unseeded, so every run lays it out the same;
+/// its order is never observed (entries are read in insertion order, from
+/// `order`), so a release that changes the hash changes no output. The hash
+/// is known, so keys crafted to share a bucket can be found offline: a
+/// lookup then scans at most the map's own entries (its capacity: one
+/// user's idempotency window, one client's memory), paid by whoever sent
+/// them.
 #[derive(Clone, Debug)]
 pub(crate) struct BoundedMap<K: Eq + Clone + Hash, V> {
-    map: HashMap<K, V, BuildHasherDefault<DefaultHasher>>,
+    map: HashMap<K, V, FxBuildHasher>,
     order: VecDeque<K>,
     cap: usize,
 }
