@@ -26,7 +26,8 @@ pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
 /// The largest maximum a codec accepts (16 MiB); larger settings are clamped.
 pub const MAX_FRAME_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The buffer an encode starts with, in bytes: a text delivery fits.
+/// The buffer a frame encoded through serde starts with, in bytes: most
+/// frames fit (the hand-written ones size their own).
 const ENCODE_CAPACITY: usize = 512;
 
 /// Bytes of the length prefix on byte streams.
