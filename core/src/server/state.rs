@@ -340,7 +340,17 @@ impl State {
     /// limit.
     pub(crate) fn push(&mut self, user: &UserId, event: InboxEvent, out: &mut Appended) {
         let limit = self.inbox_limit;
-        let u = self.user_mut(user);
+        Self::push_into(self.user_mut(user), limit, user, event, out);
+    }
+
+    /// [`State::push`] to a user already looked up.
+    fn push_into(
+        u: &mut UserState,
+        limit: usize,
+        user: &UserId,
+        event: InboxEvent,
+        out: &mut Appended,
+    ) {
         u.last_seq = u.last_seq.next();
         u.inbox.push_back((u.last_seq, event));
         while u.inbox.len() > limit {
@@ -545,13 +555,21 @@ impl State {
             .or_default()
             .insert(msg.mid);
         let recipients = self.recipients(msg);
-        self.listers
+        let listers = self
+            .listers
             .entry(HistoryKey::of(&msg.from, &msg.to))
-            .or_default()
-            .extend(recipients.iter().cloned());
+            .or_default();
+        // Nearly always already there: looked up before a clone is made.
+        for user in &recipients {
+            if !listers.contains(user) {
+                listers.insert(user.clone());
+            }
+        }
+        let limit = self.inbox_limit;
         for user in recipients {
             let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
-            let c = self.user_mut(&user).convs.entry(conv).or_default();
+            let u = self.user_mut(&user);
+            let c = u.convs.entry(conv).or_default();
             if c.last_mid() < Some(msg.mid) {
                 c.last = Some(Arc::clone(&last));
             }
@@ -561,7 +579,7 @@ impl State {
             {
                 c.add_unread(msg.mid);
             }
-            self.push(&user, InboxEvent::Msg(msg.mid), out);
+            Self::push_into(u, limit, &user, InboxEvent::Msg(msg.mid), out);
         }
         if let Conversation::Thread(t) = &msg.to {
             if let Some(thread) = self.threads.get_mut(t) {
