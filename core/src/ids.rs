@@ -92,9 +92,7 @@ macro_rules! string_id {
         impl $name {
             /// Validates `s` and wraps it.
             pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
-                let s = s.into();
-                check_id($kind, &s)?;
-                Ok(Self(Arc::from(s)))
+                Self::parse(&s.into())
             }
 
             /// Validates `s` and copies it into a new id (one allocation).

@@ -191,7 +191,8 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<Seq>,
     /// The message, shared with the server's store and every other
-    /// delivery of it (a clone is a reference count; it is encoded once).
+    /// delivery of it (a clone is a reference count; the codec encodes it
+    /// once for all of them).
     pub msg: std::sync::Arc<Message>,
 }
 

@@ -39,8 +39,9 @@ pub(crate) struct Recall {
 }
 
 /// A stored message as the store keeps it: the message, its recall, and
-/// its group readers. Serialize it with serde; the format is the one
-/// PROTOCOL.md §16.1 describes.
+/// its group readers. Serialize it with serde, or write it with
+/// [`StoredMessage::write_json`], which gives the same JSON and reuses the
+/// message's encoding; the format is the one PROTOCOL.md §16.1 describes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
     pub(crate) msg: Arc<Message>,
