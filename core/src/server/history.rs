@@ -62,10 +62,17 @@ impl Server {
         let limit = usize::from(q.limit);
         let key = HistoryKey::of(user, &q.conv);
         let mut ids: BTreeSet<MessageId> = match self.state.history.get(&key) {
-            Some(all) if lo < hi && newest_first => {
-                all.range(lo..hi).rev().take(limit + 1).copied().collect()
-            }
-            Some(all) if lo < hi => all.range(lo..hi).take(limit + 1).copied().collect(),
+            Some(all) if lo < hi && newest_first => all
+                .range(lo..hi)
+                .rev()
+                .take(limit + 1)
+                .map(|(m, ())| *m)
+                .collect(),
+            Some(all) if lo < hi => all
+                .range(lo..hi)
+                .take(limit + 1)
+                .map(|(m, ())| *m)
+                .collect(),
             _ => BTreeSet::new(),
         };
         let evicted = self.state.evicted_upto;

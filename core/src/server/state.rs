@@ -7,6 +7,7 @@
 
 use super::records::{Answer, RecallRecord, Record, ThreadRecord};
 use super::store::{Recall, StoredMessage};
+use crate::ascending::AscendingMap;
 use crate::bounded::BoundedMap;
 use crate::frame::group::{GroupKind, GroupTip, SystemNotice};
 use crate::frame::server::{
@@ -225,13 +226,13 @@ pub(crate) struct State {
     pub(crate) next_thread: u64,
     /// The stored messages held in memory: all of them, or with a resident
     /// window the newest ones.
-    pub(crate) messages: BTreeMap<MessageId, StoredMessage>,
+    pub(crate) messages: AscendingMap<MessageId, StoredMessage>,
     /// Every stored message up to this id may have left memory; the ones
     /// after it are all in `messages`.
     pub(crate) evicted_upto: MessageId,
     /// The history index of `messages` (rebuilt on restore).
     #[serde(skip)]
-    pub(crate) history: BTreeMap<HistoryKey, BTreeSet<MessageId>>,
+    pub(crate) history: BTreeMap<HistoryKey, AscendingMap<MessageId, ()>>,
     /// Messages brought back from the store for the input being handled.
     #[serde(skip)]
     pub(crate) faulted: BTreeMap<MessageId, StoredMessage>,
@@ -260,7 +261,7 @@ impl State {
             next_mid: 1,
             next_group: 1,
             next_thread: 1,
-            messages: BTreeMap::new(),
+            messages: AscendingMap::default(),
             evicted_upto: MessageId(0),
             history: BTreeMap::new(),
             faulted: BTreeMap::new(),
@@ -283,11 +284,11 @@ impl State {
         for u in self.users.values_mut() {
             u.answered.set_cap(dedup);
         }
-        for (mid, stored) in &self.messages {
+        for (mid, stored) in self.messages.iter() {
             self.history
                 .entry(HistoryKey::of(&stored.msg.from, &stored.msg.to))
                 .or_default()
-                .insert(*mid);
+                .insert(*mid, ());
         }
     }
 
@@ -553,7 +554,7 @@ impl State {
         self.history
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()
-            .insert(msg.mid);
+            .insert(msg.mid, ());
         let recipients = self.recipients(msg);
         let listers = self
             .listers
