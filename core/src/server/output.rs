@@ -107,10 +107,16 @@ pub(crate) struct Outputs {
     /// Loads and checkpoints, which wait for nothing but the batches
     /// before them.
     ready: VecDeque<Output>,
-    /// Frames and events of the open epoch.
-    staged: VecDeque<Output>,
-    /// Frames and events of sealed epochs, each with the batch it waits for.
-    held: VecDeque<(u64, Output)>,
+    /// Frames and events of sealed epochs, oldest first, then those of
+    /// the open epoch (its last `staged`). Each stays where it was queued:
+    /// sealing an epoch only counts its outputs into `waits`.
+    held: VecDeque<Output>,
+    /// The number of outputs at the back of `held` that the open epoch
+    /// staged.
+    staged: usize,
+    /// The sealed epochs' outputs in `held`, in order, as runs: how many,
+    /// and the batch they wait for.
+    waits: VecDeque<(usize, u64)>,
     /// The newest batch handed out.
     sealed: u64,
     /// Epochs sealed so far, with or without records (every poll seals).
@@ -145,12 +151,17 @@ impl Outputs {
 
     /// Adds a frame to the open epoch.
     pub(crate) fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
-        self.staged.push_back(Output::Transmit { conn, frame });
+        self.stage(Output::Transmit { conn, frame });
     }
 
     /// Adds an event to the open epoch.
     pub(crate) fn event(&mut self, event: ServerEvent) {
-        self.staged.push_back(Output::Event(event));
+        self.stage(Output::Event(event));
+    }
+
+    fn stage(&mut self, output: Output) {
+        self.held.push_back(output);
+        self.staged += 1;
     }
 
     /// The next output after the open epoch is sealed: loads and
@@ -160,10 +171,15 @@ impl Outputs {
         if let Some(out) = self.ready.pop_front() {
             return Some(out);
         }
-        match self.held.front() {
-            Some((need, _)) if *need <= self.durable => self.held.pop_front().map(|(_, o)| o),
-            _ => None,
+        let (count, need) = self.waits.front_mut()?;
+        if *need > self.durable {
+            return None;
         }
+        *count -= 1;
+        if *count == 0 {
+            self.waits.pop_front();
+        }
+        self.held.pop_front()
     }
 
     /// Every batch up to `id` is durable.
@@ -185,9 +201,9 @@ impl Outputs {
                 messages: std::mem::take(&mut self.messages),
             })
         };
-        let need = self.sealed;
-        if !self.staged.is_empty() {
-            self.held.extend(self.staged.drain(..).map(|o| (need, o)));
+        if self.staged > 0 {
+            self.waits.push_back((self.staged, self.sealed));
+            self.staged = 0;
         }
         batch
     }
