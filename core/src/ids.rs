@@ -86,8 +86,27 @@ macro_rules! string_id {
         $(#[$doc])*
         ///
         /// Shared, not copied: a clone is a reference count.
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name(Arc<str>);
+
+        /// Ordered as the strings are; two clones of one id compare equal
+        /// without reading them (a map keyed by ids is mostly asked for
+        /// the clones it holds).
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                if Arc::ptr_eq(&self.0, &other.0) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    self.0.cmp(&other.0)
+                }
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
 
         impl $name {
             /// Validates `s` and wraps it.
@@ -321,6 +340,18 @@ mod tests {
                 serde_json::from_str::<MessageId>(bad).is_err(),
                 "{bad} accepted"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Ids order as their strings do, clones of one id and equal ids
+        /// from different strings alike.
+        #[test]
+        fn ids_order_as_their_strings(a in "[a-c]{1,3}", b in "[a-c]{1,3}") {
+            let (x, y) = (UserId::new(a.as_str()).unwrap(), UserId::new(b.as_str()).unwrap());
+            proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            proptest::prop_assert_eq!(x.partial_cmp(&y), Some(a.cmp(&b)));
+            proptest::prop_assert_eq!(x.clone().cmp(&x), std::cmp::Ordering::Equal);
         }
     }
 

@@ -15,8 +15,9 @@ impl Server {
         &mut self,
         now: Millis,
         user: &UserId,
-        s: Send,
+        mut s: Send,
     ) -> Result<Option<ServerFrame>, Fail> {
+        s.to = self.state.shared(s.to);
         self.check_send(now, user, &s)?;
         let mid = MessageId(self.state.next_mid);
         let msg = Message {
