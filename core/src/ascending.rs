@@ -1,7 +1,7 @@
-//! An ordered map for keys that arrive in ascending order.
+//! An ordered map and set for keys that arrive in ascending order.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 
 /// An ordered map kept as a sorted deque, for keys that nearly always
@@ -81,6 +81,16 @@ impl<K: Ord, V> AscendingMap<K, V> {
         self.entries.remove(i).map(|(_, v)| v)
     }
 
+    /// Whether `k` is in the map.
+    pub(crate) fn contains_key(&self, k: &K) -> bool {
+        self.search(k).is_ok()
+    }
+
+    /// The entry with the smallest key.
+    pub(crate) fn first(&self) -> Option<(&K, &V)> {
+        self.entries.front().map(|(k, v)| (k, v))
+    }
+
     /// Removes and returns the entry with the smallest key.
     pub(crate) fn pop_first(&mut self) -> Option<(K, V)> {
         self.entries.pop_front()
@@ -99,6 +109,74 @@ impl<K: Ord, V> AscendingMap<K, V> {
             .partition_point(|(k, _)| *k < keys.end)
             .max(start);
         self.entries.range(start..end).map(|(k, v)| (k, v))
+    }
+}
+
+/// An ordered set kept as an [`AscendingMap`] of its keys, for keys that
+/// nearly always arrive in ascending order (the same costs).
+///
+/// Serialized as a sequence, exactly as a `BTreeSet` of the same keys.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AscendingSet<K>(AscendingMap<K, ()>);
+
+impl<K> Default for AscendingSet<K> {
+    fn default() -> Self {
+        AscendingSet(AscendingMap::default())
+    }
+}
+
+impl<K: Ord> AscendingSet<K> {
+    /// The number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Adds `k`; whether it was new.
+    pub(crate) fn insert(&mut self, k: K) -> bool {
+        self.0.insert(k, ()).is_none()
+    }
+
+    /// Removes `k`; whether it was there.
+    pub(crate) fn remove(&mut self, k: &K) -> bool {
+        self.0.remove(k).is_some()
+    }
+
+    /// Whether `k` is in the set.
+    pub(crate) fn contains(&self, k: &K) -> bool {
+        self.0.contains_key(k)
+    }
+
+    /// The smallest key.
+    pub(crate) fn first(&self) -> Option<&K> {
+        self.0.first().map(|(k, ())| k)
+    }
+
+    /// Removes and returns the smallest key.
+    pub(crate) fn pop_first(&mut self) -> Option<K> {
+        self.0.pop_first().map(|(k, ())| k)
+    }
+
+    /// Keeps only the keys for which `keep` holds.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.0.entries.retain(|(k, ())| keep(k));
+    }
+
+    /// Every key, in ascending order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.0.iter().map(|(k, ())| k)
+    }
+}
+
+impl<K: Ord + Serialize> Serialize for AscendingSet<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de, K: Ord + Deserialize<'de>> Deserialize<'de> for AscendingSet<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let set = BTreeSet::<K>::deserialize(d)?;
+        Ok(AscendingSet(set.into_iter().map(|k| (k, ())).collect()))
     }
 }
 
@@ -168,9 +246,11 @@ mod tests {
                 prop_assert_eq!(ours.len(), model.len());
             }
             prop_assert!(ours.iter().eq(model.iter()));
+            prop_assert_eq!(ours.first(), model.first_key_value());
             prop_assert_eq!(ours.is_empty(), model.is_empty());
             for k in probes {
                 prop_assert_eq!(ours.get(&k), model.get(&k));
+                prop_assert_eq!(ours.contains_key(&k), model.contains_key(&k));
                 prop_assert_eq!(ours.get_mut(&k).copied(), model.get_mut(&k).copied());
             }
             if lo <= hi {
@@ -187,6 +267,58 @@ mod tests {
             let json = serde_json::to_string(&ours).expect("serializes");
             prop_assert_eq!(&json, &serde_json::to_string(&model).expect("serializes"));
             let back: AscendingMap<u16, u8> = serde_json::from_str(&json).expect("reads");
+            prop_assert_eq!(back, ours);
+        }
+    }
+
+    /// An operation on both sets.
+    #[derive(Clone, Debug)]
+    enum SetOp {
+        Insert(u8),
+        Remove(u8),
+        PopFirst,
+        RetainAbove(u8),
+    }
+
+    fn set_op() -> impl Strategy<Value = SetOp> {
+        prop_oneof![
+            any::<u8>().prop_map(SetOp::Insert),
+            any::<u8>().prop_map(SetOp::Remove),
+            Just(SetOp::PopFirst),
+            any::<u8>().prop_map(SetOp::RetainAbove),
+        ]
+    }
+
+    proptest! {
+        /// The set answers as a `BTreeSet` after any operations, and
+        /// serializes as one.
+        #[test]
+        fn set_behaves_as_a_btree_set(
+            ops in proptest::collection::vec(set_op(), 0..200),
+            probes in proptest::collection::vec(any::<u8>(), 0..20),
+        ) {
+            let mut ours = AscendingSet::default();
+            let mut model = BTreeSet::new();
+            for op in ops {
+                match op {
+                    SetOp::Insert(k) => prop_assert_eq!(ours.insert(k), model.insert(k)),
+                    SetOp::Remove(k) => prop_assert_eq!(ours.remove(&k), model.remove(&k)),
+                    SetOp::PopFirst => prop_assert_eq!(ours.pop_first(), model.pop_first()),
+                    SetOp::RetainAbove(m) => {
+                        ours.retain(|k| *k > m);
+                        model.retain(|k| *k > m);
+                    }
+                }
+                prop_assert_eq!(ours.len(), model.len());
+                prop_assert_eq!(ours.first(), model.first());
+            }
+            prop_assert!(ours.iter().eq(model.iter()));
+            for k in probes {
+                prop_assert_eq!(ours.contains(&k), model.contains(&k));
+            }
+            let json = serde_json::to_string(&ours).expect("serializes");
+            prop_assert_eq!(&json, &serde_json::to_string(&model).expect("serializes"));
+            let back: AscendingSet<u8> = serde_json::from_str(&json).expect("reads");
             prop_assert_eq!(back, ours);
         }
     }

@@ -7,7 +7,7 @@
 
 use super::records::{Answer, RecallRecord, Record, ThreadRecord};
 use super::store::{Recall, StoredMessage};
-use crate::ascending::AscendingMap;
+use crate::ascending::{AscendingMap, AscendingSet};
 use crate::bounded::BoundedMap;
 use crate::frame::group::{GroupKind, GroupTip, SystemNotice};
 use crate::frame::server::{
@@ -77,7 +77,7 @@ pub(crate) struct ThreadEvent {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct UserConv {
     /// The newest unread messages, at most [`UNREAD_TRACKED`].
-    pub(crate) unread: BTreeSet<MessageId>,
+    pub(crate) unread: AscendingSet<MessageId>,
     /// Unread messages older than every one in `unread`.
     #[serde(default)]
     pub(crate) unread_older: u32,
