@@ -81,10 +81,15 @@ impl Server {
         if !self.config.push || push.is_some_and(|p| p.disable) {
             return;
         }
-        for user in self.state.recipients(msg) {
-            if user == msg.from || self.is_online(&user) {
-                continue;
+        // Collected only when someone is offline: a one-to-one message
+        // between online users allocates nothing here.
+        let mut offline = Vec::new();
+        self.state.each_recipient(&msg.from, &msg.to, |user| {
+            if *user != msg.from && !self.is_online(user) {
+                offline.push(user.clone());
             }
+        });
+        for user in offline {
             self.outputs.event(ServerEvent::Push(PushNotice {
                 conv: Conversation::seen_by(&user, &msg.from, &msg.to),
                 user,

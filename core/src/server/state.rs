@@ -384,20 +384,39 @@ impl State {
 
     /// The users whose inboxes a message from `from` to `to` goes to.
     pub(crate) fn recipients_of(&self, from: &UserId, to: &Conversation) -> Vec<UserId> {
+        // Two: a one-to-one message's (a group's grows as it must).
+        let mut all = Vec::with_capacity(2);
+        self.each_recipient(from, to, |u| all.push(u.clone()));
+        all
+    }
+
+    /// Calls `f` with each user whose inbox a message from `from` to `to`
+    /// goes to, in the order of [`State::recipients_of`], collecting
+    /// nothing.
+    pub(crate) fn each_recipient(
+        &self,
+        from: &UserId,
+        to: &Conversation,
+        mut f: impl FnMut(&UserId),
+    ) {
         match to {
-            Conversation::Single(to) if to == from => vec![from.clone()],
-            Conversation::Single(to) => vec![from.clone(), to.clone()],
-            Conversation::Group(g) => self
-                .groups
-                .get(g)
-                .map(|g| g.members.keys().cloned().collect())
-                .unwrap_or_default(),
-            Conversation::Room(_) => Vec::new(),
-            Conversation::Thread(t) => self
-                .threads
-                .get(t)
-                .map(|t| t.members.iter().cloned().collect())
-                .unwrap_or_default(),
+            Conversation::Single(to) => {
+                f(from);
+                if to != from {
+                    f(to);
+                }
+            }
+            Conversation::Group(g) => {
+                if let Some(g) = self.groups.get(g) {
+                    g.members.keys().for_each(f);
+                }
+            }
+            Conversation::Room(_) => {}
+            Conversation::Thread(t) => {
+                if let Some(t) = self.threads.get(t) {
+                    t.members.iter().for_each(f);
+                }
+            }
         }
     }
 

@@ -49,6 +49,11 @@ impl Server {
     /// The messages of `user`'s inbox events `from..=upto` that must be
     /// loaded, with their positions.
     fn missing(&self, user: &UserId, from: u64, upto: u64) -> Vec<(u64, MessageId)> {
+        // Nothing evicted yet (always so without a resident window):
+        // nothing to load.
+        if self.state.evicted_upto.0 == 0 {
+            return Vec::new();
+        }
         let Some(u) = self.state.users.get(user) else {
             return Vec::new();
         };
