@@ -40,11 +40,13 @@ impl<K: Ord, V> AscendingMap<K, V> {
         self.entries.is_empty()
     }
 
-    /// Where `k` is, or where it would go.
+    /// Where `k` is, or where it would go. The newest key (just inserted)
+    /// and the oldest (about to be evicted) are found without a search.
     fn search(&self, k: &K) -> Result<usize, usize> {
-        match self.entries.back() {
-            Some((last, _)) if last == k => Ok(self.entries.len() - 1),
-            Some((last, _)) if last < k => Err(self.entries.len()),
+        match (self.entries.front(), self.entries.back()) {
+            (Some(_), Some((last, _))) if last == k => Ok(self.entries.len() - 1),
+            (Some(_), Some((last, _))) if last < k => Err(self.entries.len()),
+            (Some((first, _)), _) if first == k => Ok(0),
             _ => self.entries.binary_search_by(|(e, _)| e.cmp(k)),
         }
     }
