@@ -99,10 +99,7 @@ impl Server {
             state.reopen(server.config.inbox_limit, server.config.dedup_window);
             server.state = state;
         }
-        for record in records {
-            server.state.apply(&record);
-        }
-        server.evict();
+        server.replay(records);
         Ok(server)
     }
 

@@ -230,6 +230,9 @@ pub struct Server {
     reloaded: bool,
     /// Rows changed while older loads wait.
     overlay: load::Overlay,
+    /// The inbox entries the record being committed appended (a buffer
+    /// kept between commits, not state).
+    appended: Appended,
 }
 
 /// A request's failure: code and reason.
@@ -255,17 +258,26 @@ impl Server {
             since_checkpoint: 0,
             reloaded: false,
             overlay: BTreeMap::new(),
+            appended: Appended::new(),
         }
     }
 
     /// A server rebuilt from the records an earlier one emitted, in order.
     pub fn restore(config: Arc<ServerConfig>, records: impl IntoIterator<Item = Record>) -> Self {
         let mut server = Server::new(config);
-        for record in records {
-            server.state.apply(&record);
-        }
-        server.evict();
+        server.replay(records);
         server
+    }
+
+    /// Applies records an earlier server emitted, in order, then evicts
+    /// beyond the resident window.
+    fn replay(&mut self, records: impl IntoIterator<Item = Record>) {
+        let mut appended = Appended::new();
+        for record in records {
+            appended.clear();
+            self.state.apply(&record, &mut appended);
+        }
+        self.evict();
     }
 
     /// The next thing to do: a batch of records to persist, or a frame or
@@ -554,8 +566,12 @@ impl Server {
 
     /// Persists (queues) a record, applies it, and sends the inbox events it
     /// appended to the connected devices of their users.
-    fn commit(&mut self, record: Record) -> Appended {
-        let appended = self.state.apply(&record);
+    fn commit(&mut self, record: Record) {
+        // The buffer is the server's, reused: taken for the loop below,
+        // which needs `self`.
+        let mut appended = std::mem::take(&mut self.appended);
+        appended.clear();
+        self.state.apply(&record, &mut appended);
         if self.config.resident_messages.is_some()
             && let Some(row) = record.message().and_then(|mid| self.state.message(mid))
         {
@@ -564,11 +580,11 @@ impl Server {
             self.outputs.message(row);
         }
         self.outputs.record(record);
-        for (user, _) in &appended {
+        for user in &appended {
             self.deliver(user);
         }
+        self.appended = appended;
         self.evict();
-        appended
     }
 
     /// Drops the messages beyond the resident window from memory.

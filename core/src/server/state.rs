@@ -257,8 +257,8 @@ fn key_of<K: Ord + Clone, V>(map: &BTreeMap<K, V>, k: K) -> K {
     map.get_key_value(&k).map_or(k, |(held, _)| held.clone())
 }
 
-/// Inbox entries appended by one record: who, and at which position.
-pub(crate) type Appended = Vec<(UserId, Seq)>;
+/// Inbox entries appended by one record: whose inbox, once per entry.
+pub(crate) type Appended = Vec<UserId>;
 
 impl State {
     pub(crate) fn new(inbox_limit: usize, dedup: usize) -> Self {
@@ -374,7 +374,7 @@ impl State {
         while u.inbox.len() > limit {
             u.inbox.pop_front();
         }
-        out.push((user.clone(), u.last_seq));
+        out.push(user.clone());
     }
 
     /// The users whose inboxes a message goes to (its sender included).
@@ -480,9 +480,8 @@ impl State {
         })
     }
 
-    /// Applies one record; returns the inbox entries it appended.
-    pub(crate) fn apply(&mut self, record: &Record) -> Appended {
-        let mut out = Appended::new();
+    /// Applies one record, adding the inbox entries it appended to `out`.
+    pub(crate) fn apply(&mut self, record: &Record, out: &mut Appended) {
         match record {
             Record::Answered { user, req, answer } => {
                 if let Answer::Sent { mid, .. } = answer {
@@ -492,8 +491,8 @@ impl State {
                     .answered
                     .insert(req.clone(), answer.clone());
             }
-            Record::Stored { msg } => self.apply_stored(msg, &mut out),
-            Record::Recalled(r) => self.apply_recalled(r, &mut out),
+            Record::Stored { msg } => self.apply_stored(msg, out),
+            Record::Recalled(r) => self.apply_recalled(r, out),
             Record::Receipt {
                 kind,
                 mid,
@@ -508,14 +507,14 @@ impl State {
                     by: by.clone(),
                     ts: *ts,
                 }));
-                self.push(sender, event, &mut out);
+                self.push(sender, event, out);
             }
             Record::ConvRead {
                 user,
                 conv,
                 upto,
                 ts,
-            } => self.apply_conv_read(user, conv, *upto, *ts, &mut out),
+            } => self.apply_conv_read(user, conv, *upto, *ts, out),
             Record::ConvDeleted {
                 user,
                 conv,
@@ -532,7 +531,7 @@ impl State {
                     conv: conv.clone(),
                     history: *history,
                 }));
-                self.push(user, event, &mut out);
+                self.push(user, event, out);
             }
             Record::GroupRead {
                 mid,
@@ -554,8 +553,8 @@ impl State {
                 self.user_mut(sender).summary.insert(*mid, *count);
             }
             Record::SummarySent { user } => self.user_mut(user).summary.clear(),
-            Record::Group(g) => self.apply_group(g, &mut out),
-            Record::Thread(t) => self.apply_thread(t, &mut out),
+            Record::Group(g) => self.apply_group(g, out),
+            Record::Thread(t) => self.apply_thread(t, out),
             Record::Block { user, target, on } => {
                 let blocked = &mut self.user_mut(user).blocked;
                 if *on {
@@ -565,10 +564,9 @@ impl State {
                 }
             }
             Record::Notice { user, notice } => {
-                self.push(user, InboxEvent::System(Box::new(notice.clone())), &mut out)
+                self.push(user, InboxEvent::System(Box::new(notice.clone())), out)
             }
         }
-        out
     }
 
     fn apply_stored(&mut self, msg: &Arc<Message>, out: &mut Appended) {
