@@ -114,6 +114,7 @@ mod conversations;
 mod group_state;
 mod groups;
 mod history;
+mod last_entry;
 mod load;
 mod output;
 mod recall;

@@ -5,6 +5,7 @@
 //! server can send them to connected devices. Nothing here depends on who is
 //! online: that is volatile and lives in the server facade.
 
+use super::last_entry::LastEntry;
 use super::records::{Answer, RecallRecord, Record, ThreadRecord};
 use super::store::{Recall, StoredMessage};
 use crate::ascending::{AscendingMap, AscendingSet};
@@ -14,7 +15,7 @@ use crate::frame::server::{
     ConvDeleted, ConvReadNotice, ConversationInfo, Reader, ReceiptNotice, ThreadInfo, ThreadOp,
 };
 use crate::ids::{GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
-use crate::message::{Conversation, Entry, Message, Tombstone};
+use crate::message::{Conversation, Message};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -82,7 +83,7 @@ pub(crate) struct UserConv {
     #[serde(default)]
     pub(crate) unread_older: u32,
     /// The newest message, as it is now (a tombstone once recalled).
-    pub(crate) last: Option<Arc<Entry>>,
+    pub(crate) last: Option<LastEntry>,
     pub(crate) read_upto: Option<MessageId>,
     pub(crate) peer_read: Option<Millis>,
 }
@@ -148,7 +149,7 @@ impl UserConv {
 
     /// The id of the newest message.
     pub(crate) fn last_mid(&self) -> Option<MessageId> {
-        self.last.as_ref().map(|e| e.mid())
+        self.last.as_ref().map(LastEntry::mid)
     }
 }
 
@@ -214,7 +215,7 @@ impl Group {
 pub(crate) struct Thread {
     pub(crate) info: ThreadInfo,
     /// The newest message, as it is now (a tombstone once recalled).
-    pub(crate) last: Option<Arc<Entry>>,
+    pub(crate) last: Option<LastEntry>,
     pub(crate) members: BTreeSet<UserId>,
 }
 
@@ -424,7 +425,7 @@ impl State {
     pub(crate) fn thread_info(&self, thread: &ThreadId) -> Option<ThreadInfo> {
         let t = self.threads.get(thread)?;
         let mut info = t.info.clone();
-        info.last = t.last.as_deref().cloned();
+        info.last = t.last.as_ref().map(LastEntry::entry);
         Some(info)
     }
 
@@ -474,7 +475,7 @@ impl State {
         Some(ConversationInfo {
             conv: conv.clone(),
             unread: c.unread_count(),
-            last: c.last.as_deref().cloned(),
+            last: c.last.as_ref().map(LastEntry::entry),
             name,
             peer_read: c.peer_read,
         })
@@ -584,7 +585,6 @@ impl State {
         }
         self.messages
             .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
-        let last = Arc::new(Entry::Message(Arc::clone(msg)));
         self.history
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()
@@ -606,7 +606,7 @@ impl State {
             let u = self.user_mut(&user);
             let c = u.convs.entry(conv).or_default();
             if c.last_mid() < Some(msg.mid) {
-                c.last = Some(Arc::clone(&last));
+                c.last = Some(LastEntry::Message(Arc::clone(msg)));
             }
             if user != msg.from
                 && msg.body.counts_unread()
@@ -619,7 +619,7 @@ impl State {
         if let Conversation::Thread(t) = &msg.to {
             if let Some(thread) = self.threads.get_mut(t) {
                 thread.info.count = thread.info.count.saturating_add(1);
-                thread.last = Some(Arc::clone(&last));
+                thread.last = Some(LastEntry::Message(Arc::clone(msg)));
             }
             self.thread_update(t, ThreadOp::Message, &msg.from, None, out);
         }
@@ -677,13 +677,13 @@ impl State {
             if let Some(c) = self.user_mut(&user).convs.get_mut(&conv) {
                 let counted = r.counted && user != *from;
                 c.recall_unread(*mid, counted);
-                tombstone_last(&mut c.last, *mid, by, *ts);
+                LastEntry::recall(&mut c.last, *mid, by, *ts);
             }
             self.push(&user, InboxEvent::Recalled(Box::new(r.clone())), out);
         }
         if let Conversation::Thread(t) = to {
             if let Some(thread) = self.threads.get_mut(t) {
-                tombstone_last(&mut thread.last, *mid, by, *ts);
+                LastEntry::recall(&mut thread.last, *mid, by, *ts);
             }
             self.thread_update(t, ThreadOp::Recalled, by, Some(*mid), out);
         }
@@ -767,23 +767,6 @@ impl State {
                 }
             }
         }
-    }
-}
-
-/// A conversation's or thread's newest entry becomes a tombstone when that
-/// message is recalled.
-fn tombstone_last(last: &mut Option<Arc<Entry>>, mid: MessageId, by: &UserId, at: Millis) {
-    if let Some(Entry::Message(m)) = last.as_deref()
-        && m.mid == mid
-    {
-        *last = Some(Arc::new(Entry::Tombstone(Tombstone {
-            mid,
-            from: m.from.clone(),
-            to: m.to.clone(),
-            ts: m.ts,
-            recalled_by: by.clone(),
-            recalled_at: at,
-        })));
     }
 }
 
