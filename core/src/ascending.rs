@@ -70,6 +70,10 @@ impl<K: Ord, V> AscendingMap<K, V> {
                 .entries
                 .get_mut(i)
                 .map(|(_, old)| std::mem::replace(old, v)),
+            Err(i) if i == self.entries.len() => {
+                self.entries.push_back((k, v));
+                None
+            }
             Err(i) => {
                 self.entries.insert(i, (k, v));
                 None
