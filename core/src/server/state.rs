@@ -42,12 +42,25 @@ impl HistoryKey {
     /// pair, `g/`, `r/` or `t/` and the id for the others (ids never hold
     /// a `/`).
     pub(crate) fn store_key(&self) -> String {
-        match self {
-            HistoryKey::Pair(a, b) => format!("u/{a}/{b}"),
-            HistoryKey::Shared(Conversation::Single(u)) => format!("u/{u}/{u}"),
-            HistoryKey::Shared(Conversation::Group(g)) => format!("g/{g}"),
-            HistoryKey::Shared(Conversation::Room(g)) => format!("r/{g}"),
-            HistoryKey::Shared(Conversation::Thread(t)) => format!("t/{t}"),
+        let mut key = String::new();
+        self.write_store_key(&mut key);
+        key
+    }
+
+    /// Appends [`HistoryKey::store_key`] to `out`.
+    pub(crate) fn write_store_key(&self, out: &mut String) {
+        let (prefix, first, second) = match self {
+            HistoryKey::Pair(a, b) => ("u/", a.as_str(), Some(b.as_str())),
+            HistoryKey::Shared(Conversation::Single(u)) => ("u/", u.as_str(), Some(u.as_str())),
+            HistoryKey::Shared(Conversation::Group(g)) => ("g/", g.as_str(), None),
+            HistoryKey::Shared(Conversation::Room(g)) => ("r/", g.as_str(), None),
+            HistoryKey::Shared(Conversation::Thread(t)) => ("t/", t.as_str(), None),
+        };
+        out.push_str(prefix);
+        out.push_str(first);
+        if let Some(second) = second {
+            out.push('/');
+            out.push_str(second);
         }
     }
 }
@@ -816,6 +829,54 @@ mod tests {
             panic!("not a one-to-one conversation");
         };
         assert_eq!(kept.as_str().as_ptr(), ptr);
+    }
+
+    /// The message store's history keys: both sides of a pair share one,
+    /// written in one buffer as they are one by one.
+    #[test]
+    fn store_keys_name_the_history() {
+        let user = |s: &str| UserId::new(s).expect("valid");
+        let keys = [
+            (
+                HistoryKey::of(&user("bob"), &Conversation::Single(user("alice"))),
+                "u/alice/bob",
+            ),
+            (
+                HistoryKey::of(&user("alice"), &Conversation::Single(user("bob"))),
+                "u/alice/bob",
+            ),
+            (
+                HistoryKey::Shared(Conversation::Single(user("al"))),
+                "u/al/al",
+            ),
+            (
+                HistoryKey::of(
+                    &user("al"),
+                    &Conversation::Group(GroupId::new("g1").expect("valid")),
+                ),
+                "g/g1",
+            ),
+            (
+                HistoryKey::of(
+                    &user("al"),
+                    &Conversation::Room(GroupId::new("r1").expect("valid")),
+                ),
+                "r/r1",
+            ),
+            (
+                HistoryKey::of(
+                    &user("al"),
+                    &Conversation::Thread(ThreadId::new("t1").expect("valid")),
+                ),
+                "t/t1",
+            ),
+        ];
+        let mut all = String::new();
+        for (key, expected) in &keys {
+            assert_eq!(key.store_key(), *expected);
+            key.write_store_key(&mut all);
+        }
+        assert_eq!(all, keys.map(|(_, k)| k).concat());
     }
 
     /// Every user keeps up to an inbox limit of these: one is two words.

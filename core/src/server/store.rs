@@ -72,6 +72,12 @@ impl StoredMessage {
         HistoryKey::of(&self.msg.from, &self.msg.to).store_key()
     }
 
+    /// Appends [`StoredMessage::history_key`] to `out`, for an adapter
+    /// that keeps many keys in one buffer.
+    pub fn write_history_key(&self, out: &mut String) {
+        HistoryKey::of(&self.msg.from, &self.msg.to).write_store_key(out);
+    }
+
     /// The message as it was stored (with its body, even once recalled;
     /// [`StoredMessage::entry`] tells how it reads now).
     pub fn message(&self) -> &Arc<Message> {

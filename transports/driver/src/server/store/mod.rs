@@ -167,7 +167,35 @@ pub struct Store {
 pub(super) struct Unindexed {
     lines: Vec<u8>,
     spans: Vec<(u64, std::ops::Range<usize>)>,
-    history: Vec<(String, u64)>,
+    history: HistoryEntries,
+}
+
+/// History index entries, their keys in one buffer (no allocation per
+/// message).
+#[derive(Debug, Default)]
+pub(super) struct HistoryEntries {
+    keys: String,
+    entries: Vec<(std::ops::Range<usize>, u64)>,
+}
+
+impl HistoryEntries {
+    /// Adds the entry of a row, under message id `mid`.
+    fn push(&mut self, row: &StoredMessage, mid: u64) {
+        let start = self.keys.len();
+        row.write_history_key(&mut self.keys);
+        self.entries.push((start..self.keys.len(), mid));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every entry: its key and message id.
+    fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.entries
+            .iter()
+            .map(|(span, mid)| (self.keys.get(span.clone()).unwrap_or_default(), *mid))
+    }
 }
 
 impl Unindexed {
@@ -201,8 +229,8 @@ impl Unindexed {
                 messages.insert(*mid, &self.lines[span.clone()])?;
             }
             let mut history = txn.open_table(HISTORY)?;
-            for (key, mid) in &self.history {
-                history.insert((key.as_str(), *mid), ())?;
+            for entry in self.history.iter() {
+                history.insert(entry, ())?;
             }
         }
         txn.commit()?;
@@ -388,7 +416,7 @@ impl Store {
             .collect();
         for row in batches.iter().flat_map(Batch::messages) {
             if stored.contains(&row.mid()) {
-                unindexed.history.push((row.history_key(), row.mid().0));
+                unindexed.history.push(row, row.mid().0);
             }
         }
         Ok(unindexed)

@@ -4,8 +4,8 @@
 //! with what the log holds for the database.
 
 use super::{
-    CHECKPOINT, LOG_START, MESSAGES, META, RECORDS, STORED_REF, StoreError, StoredRef, Unindexed,
-    opening,
+    CHECKPOINT, HistoryEntries, LOG_START, MESSAGES, META, RECORDS, STORED_REF, StoreError,
+    StoredRef, Unindexed, opening,
 };
 use crate::server::wal::{Wal, WalError};
 use natter_core::server::{Checkpoint, Record, StoredMessage};
@@ -54,7 +54,7 @@ pub(super) fn read_log(
         rows: txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?,
         logged: BTreeMap::new(),
         records: Vec::new(),
-        history: Vec::new(),
+        history: HistoryEntries::default(),
     };
     let table = txn.open_table(RECORDS).map_err(|e| db_err(e.into()))?;
     for entry in table.iter().map_err(|e| db_err(e.into()))? {
@@ -105,7 +105,7 @@ struct Replay<'p> {
     logged: BTreeMap<u64, (StoredMessage, Vec<u8>)>,
     records: Vec<Record>,
     /// The history entries of the messages the records store.
-    history: Vec<(String, u64)>,
+    history: HistoryEntries,
 }
 
 impl Replay<'_> {
@@ -140,7 +140,7 @@ impl Replay<'_> {
                             .map_err(|e| damaged(file, key, e.to_string()))?
                     }
                 };
-                self.history.push((row.history_key(), r.stored.0));
+                self.history.push(&row, r.stored.0);
                 Record::Stored {
                     msg: Arc::clone(row.message()),
                 }
