@@ -13,7 +13,11 @@ use std::ops::Range;
 /// search over one contiguous buffer (a B-tree of the same keys walks a
 /// node per level, and scans each node from its start, so its newest key
 /// is its dearest). Inserting or removing a key in the middle moves the
-/// entries after it: O(n), correct but only for the rare case.
+/// entries after it: O(n), correct but only for the rare case. The buffer
+/// doubles as it grows, as a `Vec` does: a server that keeps every message
+/// in memory (no resident window) pays one reallocation of it at each
+/// doubling, which glibc makes a remap of pages for large buffers rather
+/// than a copy.
 ///
 /// Serialized as a map, exactly as a `BTreeMap` of the same entries.
 #[derive(Clone, Debug, PartialEq)]
