@@ -629,6 +629,25 @@ impl Server {
         .copied()
     }
 
+    /// `user` as the server already holds it (the state's key, else an
+    /// online session's), else `user` itself: the same string, but later
+    /// lookups of it compare pointers, not bytes (see the ids' `Ord`).
+    fn shared_user(&self, user: UserId) -> UserId {
+        let held = (self.state.users.get_key_value(&user).map(|(k, _)| k))
+            .or_else(|| self.online.get_key_value(&user).map(|(k, _)| k));
+        held.cloned().unwrap_or(user)
+    }
+
+    /// `to` with its id as the server already holds it ([`Server::shared_user`]).
+    fn shared(&self, to: Conversation) -> Conversation {
+        match to {
+            Conversation::Single(u) => Conversation::Single(self.shared_user(u)),
+            Conversation::Group(g) => Conversation::Group(state::key_of(&self.state.groups, g)),
+            Conversation::Room(g) => Conversation::Room(state::key_of(&self.state.groups, g)),
+            Conversation::Thread(t) => Conversation::Thread(state::key_of(&self.state.threads, t)),
+        }
+    }
+
     fn is_online(&self, user: &UserId) -> bool {
         self.online.get(user).is_some_and(|s| !s.is_empty())
     }

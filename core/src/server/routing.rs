@@ -17,7 +17,7 @@ impl Server {
         user: &UserId,
         mut s: Send,
     ) -> Result<Option<ServerFrame>, Fail> {
-        s.to = self.state.shared(s.to);
+        s.to = self.shared(s.to);
         self.check_send(now, user, &s)?;
         let mid = MessageId(self.state.next_mid);
         let msg = Message {

@@ -78,6 +78,7 @@ impl Server {
             }
             Err(e) => return self.refuse(conn, ErrorCode::UNAUTHORIZED, e.to_string()),
         };
+        let user = self.shared_user(user);
         if let Some(c) = self.conns.get_mut(&conn) {
             c.session = Some(Session {
                 user: user.clone(),

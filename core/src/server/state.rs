@@ -266,8 +266,8 @@ pub(crate) struct State {
     dedup: usize,
 }
 
-/// `k` as `map` holds it, if it does.
-fn key_of<K: Ord + Clone, V>(map: &BTreeMap<K, V>, k: K) -> K {
+/// `k` as `map` holds it (a clone of its key), if it does.
+pub(crate) fn key_of<K: Ord + Clone, V>(map: &BTreeMap<K, V>, k: K) -> K {
     map.get_key_value(&k).map_or(k, |(held, _)| held.clone())
 }
 
@@ -308,18 +308,6 @@ impl State {
                 .entry(HistoryKey::of(&stored.msg.from, &stored.msg.to))
                 .or_default()
                 .insert(*mid, ());
-        }
-    }
-
-    /// `to` with its id replaced by the one the state holds (a clone of
-    /// its key), if it holds one: the same string, but every later lookup
-    /// of it compares pointers, not bytes (see the ids' `Ord`).
-    pub(crate) fn shared(&self, to: Conversation) -> Conversation {
-        match to {
-            Conversation::Single(u) => Conversation::Single(key_of(&self.users, u)),
-            Conversation::Group(g) => Conversation::Group(key_of(&self.groups, g)),
-            Conversation::Room(g) => Conversation::Room(key_of(&self.groups, g)),
-            Conversation::Thread(t) => Conversation::Thread(key_of(&self.threads, t)),
         }
     }
 
@@ -809,27 +797,6 @@ mod pairs {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A conversation's id is swapped for the state's own copy, the same
-    /// string in the same memory; an id the state does not hold is kept.
-    #[test]
-    fn shared_gives_the_id_the_state_holds() {
-        let mut state = State::new(10, 10);
-        let held = UserId::new("bob").expect("valid");
-        state.user_mut(&held);
-        let fresh = UserId::new("bob").expect("valid");
-        assert_ne!(fresh.as_str().as_ptr(), held.as_str().as_ptr());
-        let Conversation::Single(shared) = state.shared(Conversation::Single(fresh)) else {
-            panic!("not a one-to-one conversation");
-        };
-        assert_eq!(shared.as_str().as_ptr(), held.as_str().as_ptr());
-        let carol = UserId::new("carol").expect("valid");
-        let ptr = carol.as_str().as_ptr();
-        let Conversation::Single(kept) = state.shared(Conversation::Single(carol)) else {
-            panic!("not a one-to-one conversation");
-        };
-        assert_eq!(kept.as_str().as_ptr(), ptr);
-    }
 
     /// The message store's history keys: both sides of a pair share one,
     /// written in one buffer as they are one by one.

@@ -193,3 +193,32 @@ fn conversation_lists_count_unread_per_user() {
         404
     );
 }
+
+/// A user's id is held once, however many frames name it: the peer named
+/// by each send, and the peer's own session, share one copy (so the
+/// server's lookups compare pointers, not bytes). Equal as strings either
+/// way; this checks the sharing.
+#[test]
+fn every_mention_of_a_user_shares_one_copy_of_its_id() {
+    let mut t = S::new();
+    let a = t.login("alice");
+    let b = t.login("bob");
+    t.feed(a, r#"{"type":"send","id":"r1","to":{"chat":"single","id":"bob"},"body":{"type":"text","text":"hi"}}"#);
+    t.feed(a, r#"{"type":"send","id":"r2","to":{"chat":"single","id":"bob"},"body":{"type":"text","text":"hi"}}"#);
+    t.feed(b, r#"{"type":"send","id":"r3","to":{"chat":"single","id":"alice"},"body":{"type":"text","text":"hi"}}"#);
+    let message = |mid| match t.s.stored(MessageId(mid)) {
+        Some(natter_core::Entry::Message(m)) => m,
+        other => panic!("message {mid} is {other:?}"),
+    };
+    let peer = |mid| match &message(mid).to {
+        Conversation::Single(u) => u.as_str().as_ptr(),
+        other => panic!("message {mid} went to {other:?}"),
+    };
+    assert_eq!(peer(1), peer(2), "two sends to bob");
+    assert_eq!(
+        peer(1),
+        message(3).from.as_str().as_ptr(),
+        "bob's own session"
+    );
+    assert_eq!(peer(3), message(1).from.as_str().as_ptr(), "alice's");
+}
