@@ -47,11 +47,15 @@ impl<K: Ord, V> AscendingMap<K, V> {
     /// Where `k` is, or where it would go. The newest key (just inserted)
     /// and the oldest (about to be evicted) are found without a search.
     fn search(&self, k: &K) -> Result<usize, usize> {
-        match (self.entries.front(), self.entries.back()) {
-            (Some(_), Some((last, _))) if last == k => Ok(self.entries.len() - 1),
-            (Some(_), Some((last, _))) if last < k => Err(self.entries.len()),
-            (Some((first, _)), _) if first == k => Ok(0),
-            _ => self.entries.binary_search_by(|(e, _)| e.cmp(k)),
+        let (Some((first, _)), Some((last, _))) = (self.entries.front(), self.entries.back())
+        else {
+            return Err(0);
+        };
+        match last.cmp(k) {
+            std::cmp::Ordering::Equal => Ok(self.entries.len() - 1),
+            std::cmp::Ordering::Less => Err(self.entries.len()),
+            std::cmp::Ordering::Greater if first == k => Ok(0),
+            std::cmp::Ordering::Greater => self.entries.binary_search_by(|(e, _)| e.cmp(k)),
         }
     }
 

@@ -232,7 +232,7 @@ pub struct Server {
     /// Rows changed while older loads wait.
     overlay: load::Overlay,
     /// The inbox entries the record being committed appended (a buffer
-    /// kept between commits, not state).
+    /// kept between commits, empty there; not state).
     appended: Appended,
 }
 
@@ -568,10 +568,9 @@ impl Server {
     /// Persists (queues) a record, applies it, and sends the inbox events it
     /// appended to the connected devices of their users.
     fn commit(&mut self, record: Record) {
-        // The buffer is the server's, reused: taken for the loop below,
-        // which needs `self`.
+        // The buffer is the server's, reused, and empty between commits:
+        // taken for the loop below, which needs `self`.
         let mut appended = std::mem::take(&mut self.appended);
-        appended.clear();
         self.state.apply(&record, &mut appended);
         if self.config.resident_messages.is_some()
             && let Some(row) = record.message().and_then(|mid| self.state.message(mid))
@@ -584,6 +583,7 @@ impl Server {
         for user in &appended {
             self.deliver(user);
         }
+        appended.clear();
         self.appended = appended;
         self.evict();
     }

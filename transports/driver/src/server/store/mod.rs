@@ -186,6 +186,7 @@ impl HistoryEntries {
         self.entries.push((start..self.keys.len(), mid));
     }
 
+    /// Whether there is no entry.
     fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
