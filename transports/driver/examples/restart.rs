@@ -10,7 +10,7 @@
 
 use natter_core::server::{Batch, ConnectionId, Output, ServerConfig, token};
 use natter_core::{Millis, UserId};
-use natter_driver::server::{CACHE_BYTES, STORE_FILE, Store, WAL_FILE};
+use natter_driver::server::{CACHE_BYTES, STORE_FILE, Store, WAL_FILES};
 use std::error::Error;
 use std::path::Path;
 use std::time::Instant;
@@ -85,7 +85,11 @@ fn open(dir: &Path) -> Result<(), Box<dyn Error>> {
     let after = resident_mib();
     let (records, messages) = store.counts()?;
     let bytes = std::fs::metadata(dir.join(STORE_FILE))?.len();
-    let log = std::fs::metadata(dir.join(WAL_FILE))?.len();
+    let log: u64 = WAL_FILES
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
     println!(
         "{messages} messages ({} MiB database, {} MiB log, {records} records after the checkpoint): opened and restored in {took:?}; {} resident; process resident {:.0} -> {:.0} MiB",
         bytes / 1_048_576,

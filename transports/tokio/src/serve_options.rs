@@ -17,8 +17,8 @@ pub(crate) struct ServeOptions {
     /// Address to listen on [default: 127.0.0.1:7878]
     #[arg(long, env = "NATTER_LISTEN")]
     listen: Option<String>,
-    /// Data directory (the store, natter.wal and natter.redb, and attachments); in memory
-    /// when absent
+    /// Data directory (the store: natter.wal, natter.wal.1 and natter.redb; and attachments);
+    /// in memory when absent
     #[arg(long, env = "NATTER_DATA")]
     data: Option<PathBuf>,
     /// The secret that signs tokens (required; prefer NATTER_SECRET or the

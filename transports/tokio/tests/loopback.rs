@@ -495,9 +495,11 @@ async fn a_slow_consumer_is_disconnected_and_resumes_losing_nothing() {
 /// kill is in the history the restarted server serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_loses_no_acknowledged_message() {
+    // A checkpoint every 50 records: the kill lands among log segment
+    // switches and checkpoints committed beside the log.
     let dir = scratch_dir("kill9");
     let (mut child, url) = natter_serve(
-        &["--user-rate", "100000"],
+        &["--user-rate", "100000", "--checkpoint-every", "50"],
         &dir,
         std::str::from_utf8(SECRET).unwrap(),
     );
@@ -541,7 +543,7 @@ async fn kill_9_under_load_loses_no_acknowledged_message() {
     sender.abort();
 
     let (mut child, url) = natter_serve(
-        &["--user-rate", "100000"],
+        &["--user-rate", "100000", "--checkpoint-every", "50"],
         &dir,
         std::str::from_utf8(SECRET).unwrap(),
     );

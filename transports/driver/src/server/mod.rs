@@ -7,7 +7,9 @@
 //! adapter accepts connections, decodes WebSocket messages into [`Input`]s
 //! and writes each connection's outgoing queue.
 
+mod database_thread;
 mod outgoing;
+mod segments;
 mod store;
 mod wal;
 mod writer;
@@ -23,10 +25,10 @@ fn scratch(name: &str) -> std::path::PathBuf {
 
 pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
 
+pub use segments::{WAL_FILE, WAL_FILES};
 pub use store::{
     CACHE_BYTES, CHECKPOINT_EVERY, RESIDENT_MESSAGES, STORE_FILE, Store, StoreError, with_store,
 };
-pub use wal::WAL_FILE;
 
 use crate::Runtime;
 use futures::channel::mpsc;

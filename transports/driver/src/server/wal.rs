@@ -28,9 +28,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-/// The log's file in a data directory.
-pub const WAL_FILE: &str = "natter.wal";
-
 /// How every entry starts.
 const MAGIC: [u8; 4] = *b"NWAL";
 
@@ -107,16 +104,7 @@ impl Wal {
     /// first of which must start at record `first`. Nothing is written to
     /// it (a new file is created empty).
     pub(super) fn open(path: &Path, first: u64) -> Result<(Wal, Vec<WalEntry>), WalError> {
-        let created = !path.exists();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
-        if created {
-            sync_parent(path)?;
-        }
+        let file = open_file(path)?;
         let len = file.metadata()?.len();
         let mut reader = BufReader::new(&file);
         let mut entries = Vec::new();
@@ -161,6 +149,17 @@ impl Wal {
         Ok((wal, entries))
     }
 
+    /// Opens (or creates) the log at `path` to be written from its start,
+    /// without reading it: what it holds is an earlier cycle's, which the
+    /// next entry's numbering tells apart.
+    pub(super) fn start_over(path: &Path) -> io::Result<Wal> {
+        Ok(Wal {
+            file: open_file(path)?,
+            end: 0,
+            buf: Vec::new(),
+        })
+    }
+
     /// Writes an entry at the log's end and returns once it is on disk.
     pub(super) fn append(
         &mut self,
@@ -189,13 +188,22 @@ impl Wal {
         self.end += buf.len() as u64;
         Ok(())
     }
+}
 
-    /// Starts the log again at the file's start: every entry's records are
-    /// durable elsewhere (a checkpoint), and the next entry's numbering
-    /// tells the old ones apart.
-    pub(super) fn restart(&mut self) {
-        self.end = 0;
+/// Opens (or creates, with its name made durable) the file at `path` to
+/// read and write, keeping what it holds.
+fn open_file(path: &Path) -> io::Result<File> {
+    let created = !path.exists();
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    if created {
+        sync_parent(path)?;
     }
+    Ok(file)
 }
 
 /// Reads the entry at the reader's position, which must start at record
@@ -302,7 +310,7 @@ mod tests {
     fn scratch(name: &str) -> LogPath {
         let dir = crate::server::scratch(&format!("wal-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
-        LogPath(dir.join(WAL_FILE))
+        LogPath(dir.join("test.wal"))
     }
 
     fn entry(first: u64, count: u32, records: &str, rows: &str) -> WalEntry {
@@ -400,7 +408,7 @@ mod tests {
                 &entry(n, 1, "a long record of the first cycle", ""),
             );
         }
-        wal.restart();
+        let mut wal = Wal::start_over(&path).unwrap();
         let new = entry(4, 1, "r4", "");
         write(&mut wal, &new);
         // The first cycle's second entry now follows, numbered 1: not 5.

@@ -1,7 +1,8 @@
 //! The durable store of a data directory (PROTOCOL.md §16.1): a [redb]
 //! database file (`natter.redb`) holding the newest checkpoint and every
-//! stored message with its history index, and a write-ahead log
-//! (`natter.wal`, [`Wal`]) holding the records since that checkpoint.
+//! stored message with its history index, and a write-ahead log of two
+//! segments (`natter.wal`, `natter.wal.1`: [`Segments`]) holding the
+//! records since that checkpoint.
 //!
 //! A group commit is one log entry, synced before it returns: its records
 //! as JSON lines and the message rows its batches stored or changed. Once
@@ -9,9 +10,14 @@
 //! the messages it stored go into the database in a commit that is not
 //! synced (redb's `Durability::None`), so that loads find them; the
 //! database is made durable with the next checkpoint, in one synced
-//! transaction that also writes the checkpoint, after which the log starts
-//! again. One sequential write and sync per commit, not one scattered page
-//! per B-tree level per table, and no index to write at a checkpoint.
+//! transaction that also writes the checkpoint and where the log's chain
+//! after it starts: the log goes on in its other segment. One sequential
+//! write and sync per commit, not one scattered page per B-tree level per
+//! table, and no index to write at a checkpoint.
+//!
+//! The store has two halves, [`StoreLog`] and [`StoreDatabase`]; a running
+//! server gives each a thread of its own, so that neither indexing nor a
+//! checkpoint's commit holds up the next log entry.
 //!
 //! A restart reads the checkpoint and the log after it, writes the log's
 //! rows and their history entries into the database again (whatever of
@@ -30,18 +36,26 @@
 //! A store written before the log existed kept its records in the
 //! database's `records` table: they are read first, and the next
 //! checkpoint drops them.
+//!
+//! [`Segments`]: crate::server::segments::Segments
 
+mod database;
+mod log;
 mod recovery;
+mod unindexed;
 
-use super::wal::{WAL_FILE, Wal, sync_parent};
+use super::wal::sync_parent;
+pub(crate) use database::StoreDatabase;
+pub(crate) use log::StoreLog;
 use natter_core::MessageId;
 use natter_core::server::{
-    Batch, Checkpoint, Query, Record, RestoreError, Server, ServerConfig, StoredMessage,
+    Batch, Checkpoint, Query, RestoreError, Server, ServerConfig, StoredMessage,
 };
 use recovery::read_log;
-use redb::{Database, Durability, ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use redb::{Database, TableDefinition};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+pub(crate) use unindexed::Unindexed;
 
 /// The database file in a data directory.
 pub const STORE_FILE: &str = "natter.redb";
@@ -78,11 +92,16 @@ const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
 /// The history index: (history key, message id).
 const HISTORY: TableDefinition<(&str, u64), ()> = TableDefinition::new("history");
-/// The newest checkpoint, under [`CHECKPOINT`], and the number of the first
-/// record after it, under [`LOG_START`] (u64, little-endian).
+/// The newest checkpoint, under [`CHECKPOINT`], the number of the first
+/// record after it, under [`LOG_START`] (u64, little-endian), and the log
+/// segment where that record is, under [`LOG_SEGMENT`].
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const CHECKPOINT: &str = "checkpoint";
 const LOG_START: &str = "log_start";
+/// The segment of the log where the chain after the checkpoint starts (one
+/// byte, 0 or 1; 0 when absent, as a store written before the log had two
+/// segments).
+const LOG_SEGMENT: &str = "log_segment";
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -149,103 +168,12 @@ pub enum StoreError {
     },
 }
 
-/// An open store.
+/// An open store: its database and its log, which [`Store::into_halves`]
+/// hands to threads of their own.
+#[derive(Debug)]
 pub struct Store {
-    db: Database,
-    path: PathBuf,
-    wal: Wal,
-    wal_path: PathBuf,
-    next_record: u64,
-    /// Records written since the checkpoint.
-    since_checkpoint: u64,
-}
-
-/// What a commit's log entry leaves for the database ([`Store::index`]):
-/// message rows as JSON lines (each row's message id and span), and the
-/// history entries of the messages it stored.
-#[derive(Debug, Default)]
-pub(super) struct Unindexed {
-    lines: Vec<u8>,
-    spans: Vec<(u64, std::ops::Range<usize>)>,
-    history: HistoryEntries,
-}
-
-/// History index entries, their keys in one buffer (no allocation per
-/// message).
-#[derive(Debug, Default)]
-pub(super) struct HistoryEntries {
-    keys: String,
-    entries: Vec<(std::ops::Range<usize>, u64)>,
-}
-
-impl HistoryEntries {
-    /// Adds the entry of a row, under message id `mid`.
-    fn push(&mut self, row: &StoredMessage, mid: u64) {
-        let start = self.keys.len();
-        row.write_history_key(&mut self.keys);
-        self.entries.push((start..self.keys.len(), mid));
-    }
-
-    /// Whether there is no entry.
-    fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Every entry: its key and message id.
-    fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.entries
-            .iter()
-            .map(|(span, mid)| (self.keys.get(span.clone()).unwrap_or_default(), *mid))
-    }
-}
-
-impl Unindexed {
-    /// Appends a row, written by `write`.
-    fn push_row<E>(
-        &mut self,
-        mid: u64,
-        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        if !self.lines.is_empty() {
-            self.lines.push(b'\n');
-        }
-        let start = self.lines.len();
-        write(&mut self.lines)?;
-        self.spans.push((mid, start..self.lines.len()));
-        Ok(())
-    }
-
-    /// Upserts the rows and history entries in one commit that is not
-    /// synced: the log holds them until the next checkpoint makes the
-    /// database durable.
-    fn upsert(&self, db: &Database) -> Result<(), redb::Error> {
-        if self.spans.is_empty() && self.history.is_empty() {
-            return Ok(());
-        }
-        let mut txn = db.begin_write()?;
-        txn.set_durability(Durability::None)?;
-        {
-            let mut messages = txn.open_table(MESSAGES)?;
-            for (mid, span) in &self.spans {
-                messages.insert(*mid, &self.lines[span.clone()])?;
-            }
-            let mut history = txn.open_table(HISTORY)?;
-            for entry in self.history.iter() {
-                history.insert(entry, ())?;
-            }
-        }
-        txn.commit()?;
-        Ok(())
-    }
-}
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.path)
-            .field("next_record", &self.next_record)
-            .finish_non_exhaustive()
-    }
+    db: StoreDatabase,
+    log: StoreLog,
 }
 
 /// The error of a database operation while opening.
@@ -276,7 +204,6 @@ impl Store {
         cache_bytes: usize,
     ) -> Result<(Store, Server), StoreError> {
         let path = dir.join(STORE_FILE);
-        let wal_path = dir.join(WAL_FILE);
         let db_err = opening(&path);
         let old = dir.join(OLD_LOG);
         if old.exists() {
@@ -302,7 +229,7 @@ impl Store {
             txn.open_table(META).map_err(|e| db_err(e.into()))?;
             txn.commit().map_err(|e| db_err(e.into()))?;
         }
-        let (log, wal) = read_log(&db, &path, &wal_path)?;
+        let (log, segments) = read_log(&db, &path, dir)?;
         // The log's rows and history entries go into the database again: a
         // crash loses the commits made since the checkpoint.
         log.unindexed.upsert(&db).map_err(db_err)?;
@@ -322,196 +249,70 @@ impl Store {
             path: path.clone(),
             source,
         })?;
+        let log = StoreLog {
+            segments,
+            next_record: log.next_record,
+            since_checkpoint,
+            db_path: path.clone(),
+        };
         Ok((
             Store {
-                db,
-                path,
-                wal,
-                wal_path,
-                next_record: log.next_record,
-                since_checkpoint,
+                db: StoreDatabase { db, path },
+                log,
             },
             server,
         ))
     }
 
-    fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
-        StoreError::Database {
-            path: self.path.clone(),
-            source: Box::new(e.into()),
-        }
-    }
-
-    fn encode_failed(&self, e: &serde_json::Error) -> StoreError {
-        StoreError::Encode {
-            path: self.path.clone(),
-            why: e.to_string(),
-        }
-    }
-
-    /// The records of `batches` as one log entry: JSON lines (a compact
-    /// JSON value holds no raw newline), a stored message's as a
-    /// reference to its row.
-    fn log_entry(&self, batches: &[Batch]) -> Result<(Vec<u8>, u64), StoreError> {
-        let mut entry = Vec::new();
-        let mut count = 0u64;
-        for record in batches.iter().flat_map(Batch::records) {
-            if count > 0 {
-                entry.push(b'\n');
-            }
-            match record {
-                // Its message is the row written beside it.
-                Record::Stored { msg } => {
-                    serde_json::to_writer(&mut entry, &StoredRef { stored: msg.mid })
-                }
-                other => serde_json::to_writer(&mut entry, other),
-            }
-            .map_err(|e| self.encode_failed(&e))?;
-            count += 1;
-        }
-        Ok((entry, count))
+    /// Its database and its log, to run on threads of their own.
+    pub(crate) fn into_halves(self) -> (StoreDatabase, StoreLog) {
+        (self.db, self.log)
     }
 
     /// Writes batches as one log entry and returns once it is on disk,
     /// then puts their rows and history entries in the database (synced
     /// with the next checkpoint).
     pub fn write(&mut self, batches: &[Batch]) -> Result<(), StoreError> {
-        let unindexed = self.log(batches)?;
-        self.index(&unindexed)
+        let unindexed = self.log.write(batches)?;
+        self.db.index(&unindexed)
     }
 
-    /// Writes batches as one log entry and returns once it is on disk (so
-    /// their frames may leave), with what it leaves for [`Store::index`]:
-    /// loads find their rows once that is done.
-    pub(super) fn log(&mut self, batches: &[Batch]) -> Result<Unindexed, StoreError> {
-        let (entry, count) = self.log_entry(batches)?;
-        let mut unindexed = Unindexed::default();
-        for row in batches.iter().flat_map(Batch::messages) {
-            unindexed
-                .push_row(row.mid().0, |lines| row.write_json(lines))
-                .map_err(|e| self.encode_failed(&e))?;
-        }
-        if count > 0 || !unindexed.lines.is_empty() {
-            let count = u32::try_from(count).map_err(|_| StoreError::Encode {
-                path: self.wal_path.clone(),
-                why: format!("{count} records in one commit"),
-            })?;
-            self.wal
-                .append(self.next_record, count, &entry, &unindexed.lines)
-                .map_err(|source| StoreError::Log {
-                    path: self.wal_path.clone(),
-                    source,
-                })?;
-        }
-        self.next_record += count;
-        self.since_checkpoint += count;
-        // The rows of the messages these batches stored (not the changed
-        // rows of older ones) join the history index.
-        let stored: std::collections::BTreeSet<MessageId> = batches
-            .iter()
-            .flat_map(Batch::records)
-            .filter_map(|r| match r {
-                Record::Stored { msg } => Some(msg.mid),
-                _ => None,
-            })
-            .collect();
-        for row in batches.iter().flat_map(Batch::messages) {
-            if stored.contains(&row.mid()) {
-                unindexed.history.push(row, row.mid().0);
-            }
-        }
-        Ok(unindexed)
-    }
-
-    /// Puts what a log entry left into the database, in a commit the next
-    /// checkpoint syncs.
-    pub(super) fn index(&self, unindexed: &Unindexed) -> Result<(), StoreError> {
-        unindexed.upsert(&self.db).map_err(|e| self.fail(e))
-    }
-
-    /// Stores a checkpoint and makes the database durable in one synced
-    /// transaction; the log then starts again, after every record written
-    /// so far.
+    /// Stores a checkpoint after every record written so far and makes the
+    /// database durable in one synced transaction; the log then goes on in
+    /// its other segment.
     pub fn checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
-            meta.insert(CHECKPOINT, checkpoint.as_bytes())
-                .map_err(|e| self.fail(e))?;
-            meta.insert(LOG_START, self.next_record.to_le_bytes().as_slice())
-                .map_err(|e| self.fail(e))?;
-            let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
-            records.retain(|_, _| false).map_err(|e| self.fail(e))?;
-        }
-        txn.commit().map_err(|e| self.fail(e))?;
-        self.wal.restart();
-        self.since_checkpoint = 0;
+        let (start, segment) = self.log.next_chain();
+        self.db.checkpoint(checkpoint, start, segment)?;
+        self.log.switch()?;
+        self.log.committed();
         Ok(())
     }
 
     /// The rows `query` selects, in its order. A row that does not decode
     /// is corruption and fails the read.
     pub fn load(&self, query: &Query) -> Result<Vec<StoredMessage>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
-        let mids: Vec<u64> = match query {
-            Query::Messages(mids) => mids.iter().map(|m| m.0).collect(),
-            Query::History {
-                key,
-                from,
-                to,
-                newest_first,
-                limit,
-            } => {
-                let history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
-                let range = history
-                    .range((key.as_str(), from.0)..(key.as_str(), to.0))
-                    .map_err(|e| self.fail(e))?;
-                let mids = range.map(|entry| entry.map(|(k, _)| k.value().1));
-                if *newest_first {
-                    mids.rev().take(*limit).collect::<Result<_, _>>()
-                } else {
-                    mids.take(*limit).collect()
-                }
-                .map_err(|e| self.fail(e))?
-            }
-        };
-        let mut rows = Vec::with_capacity(mids.len());
-        for mid in mids {
-            let Some(value) = messages.get(mid).map_err(|e| self.fail(e))? else {
-                continue;
-            };
-            let row = serde_json::from_slice(value.value()).map_err(|e| StoreError::Encode {
-                path: self.path.clone(),
-                why: format!("message {mid} does not decode: {e}"),
-            })?;
-            rows.push(row);
-        }
-        Ok(rows)
+        self.db.load(query)
     }
 
     /// The number of records since the checkpoint, and of stored messages.
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
-        Ok((
-            self.since_checkpoint,
-            messages.len().map_err(|e| self.fail(e))?,
-        ))
+        Ok((self.log.since_checkpoint, self.db.messages()?))
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::server::WAL_FILE;
+    use crate::server::wal::Wal;
 
-    fn scratch(name: &str) -> PathBuf {
+    pub(in crate::server) fn scratch(name: &str) -> PathBuf {
         crate::server::scratch(&format!("store-{name}"))
     }
 
-    fn config() -> ServerConfig {
+    pub(in crate::server) fn config() -> ServerConfig {
         ServerConfig::new(b"s".to_vec())
     }
 
@@ -542,9 +343,14 @@ mod tests {
     }
 
     /// Runs `frames` from a fresh connection of `user` through `server`,
-    /// writing every batch to `store`.
-    fn run(store: &mut Store, server: &mut Server, user: &str, frames: &[impl AsRef<str>]) {
-        use natter_core::server::{ConnectionId, Output, token};
+    /// handing every output to `take`.
+    pub(in crate::server) fn run_with(
+        server: &mut Server,
+        user: &str,
+        frames: &[impl AsRef<str>],
+        mut take: impl FnMut(&mut Server, natter_core::server::Output),
+    ) {
+        use natter_core::server::{ConnectionId, token};
         use natter_core::{Millis, UserId};
         let conn = ConnectionId(1);
         let tok = token::mint(b"s", &UserId::new(user).unwrap(), Millis(u64::MAX / 4));
@@ -555,16 +361,23 @@ mod tests {
                 .handle_bytes(Millis(2), conn, frame.as_bytes())
                 .unwrap();
             while let Some(output) = server.poll_output() {
-                match output {
-                    Output::Persist(batch) => {
-                        store.write(std::slice::from_ref(&batch)).unwrap();
-                        server.persisted(batch.id());
-                    }
-                    Output::Checkpoint(c) => store.checkpoint(&c).unwrap(),
-                    _ => {}
-                }
+                take(server, output);
             }
         }
+    }
+
+    /// Runs `frames` from a fresh connection of `user` through `server`,
+    /// writing every batch to `store`.
+    fn run(store: &mut Store, server: &mut Server, user: &str, frames: &[impl AsRef<str>]) {
+        use natter_core::server::Output;
+        run_with(server, user, frames, |server, output| match output {
+            Output::Persist(batch) => {
+                store.write(std::slice::from_ref(&batch)).unwrap();
+                server.persisted(batch.id());
+            }
+            Output::Checkpoint(c) => store.checkpoint(&c).unwrap(),
+            _ => {}
+        });
     }
 
     #[test]
@@ -608,7 +421,7 @@ mod tests {
             assert_eq!(bodies, 1);
         }
         let (store, restored) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
-        assert_eq!(store.counts().unwrap(), (store.next_record, 1));
+        assert_eq!(store.counts().unwrap(), (store.log.next_record, 1));
         match restored.stored(MessageId(1)) {
             Some(natter_core::Entry::Tombstone(t)) => assert_eq!(t.recalled_by.as_str(), "alice"),
             other => panic!("{other:?}"),
@@ -618,7 +431,7 @@ mod tests {
 
     /// The mids of the history of alice and bob, newest first and oldest
     /// first, as `store` reads them.
-    fn history(store: &Store) -> (Vec<u64>, Vec<u64>) {
+    pub(in crate::server) fn history(store: &Store) -> (Vec<u64>, Vec<u64>) {
         let read = |newest_first| {
             let query = Query::History {
                 key: "u/alice/bob".into(),
@@ -644,8 +457,8 @@ mod tests {
         let newest: Vec<u64> = all.iter().rev().copied().collect();
         assert_eq!(history(&store), (newest.clone(), all.clone()));
         // A checkpoint came and the log holds what came after it.
-        assert!(store.since_checkpoint > 0);
-        assert!(store.since_checkpoint < store.next_record);
+        assert!(store.log.since_checkpoint > 0);
+        assert!(store.log.since_checkpoint < store.log.next_record);
         // A page within the range and the limit: the newest two, the oldest two.
         let page = |newest_first| {
             let query = Query::History {
@@ -666,7 +479,7 @@ mod tests {
     }
 
     /// Sends from alice to bob with request ids `r{from}`..`r{to}`.
-    fn sends(from: u32, to: u32) -> Vec<String> {
+    pub(in crate::server) fn sends(from: u32, to: u32) -> Vec<String> {
         (from..=to)
             .map(|i| format!(r#"{{"type":"send","id":"r{i}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"m{i}"}}}}"#))
             .collect()
@@ -718,7 +531,7 @@ mod tests {
             history(&store),
             (three.iter().rev().copied().collect(), three)
         );
-        let next = store.next_record;
+        let next = store.log.next_record;
         let more = sends(4, 5);
         run(&mut store, &mut server, "alice", &more);
         drop((store, server));
@@ -734,6 +547,42 @@ mod tests {
             (five.iter().rev().copied().collect(), five)
         );
         assert!(restored.stored(MessageId(5)).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A store whose log switched to segment 1 for a checkpoint that was
+    /// never committed (a crash while the database thread committed it),
+    /// with alice's sends 1 to 3 before the switch and 4 to 6 after it.
+    pub(in crate::server) fn crashed_mid_switch(dir: &Path) {
+        let (mut store, mut server) = Store::open(dir, config(), CACHE_BYTES).unwrap();
+        run(&mut store, &mut server, "alice", &sends(1, 3));
+        assert_eq!(store.log.next_chain().1, 1);
+        store.log.switch().unwrap();
+        run(&mut store, &mut server, "alice", &sends(4, 6));
+    }
+
+    #[test]
+    fn a_crash_between_a_switch_and_its_commit_reads_both_segments() {
+        let dir = scratch("switch");
+        crashed_mid_switch(&dir);
+        let (store, server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        assert_eq!(history(&store).1, (1..=6).collect::<Vec<_>>());
+        assert!(server.stored(MessageId(6)).is_some());
+        // Segment 0 still holds the committed checkpoint's chain: the next
+        // checkpoint is committed before the log switches back to it.
+        assert!(store.log.other_needed());
+        drop((store, server));
+        let config = || config().with_checkpoint_every(Some(3));
+        let (mut store, mut server) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        run(&mut store, &mut server, "alice", &sends(7, 9));
+        assert!(
+            !store.log.other_needed(),
+            "a checkpoint came and was committed"
+        );
+        drop((store, server));
+        let (store, _) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        assert_eq!(history(&store).1, (1..=9).collect::<Vec<_>>());
+        assert!(!store.log.other_needed());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -3,11 +3,13 @@
 //! `records` table, then the log's), each stored message's from its row,
 //! with what the log holds for the database.
 
+use super::unindexed::{HistoryEntries, Unindexed};
 use super::{
-    CHECKPOINT, HistoryEntries, LOG_START, MESSAGES, META, RECORDS, STORED_REF, StoreError,
-    StoredRef, Unindexed, opening,
+    CHECKPOINT, LOG_SEGMENT, LOG_START, MESSAGES, META, RECORDS, STORED_REF, StoreError, StoredRef,
+    opening,
 };
-use crate::server::wal::{Wal, WalError};
+use crate::server::segments::{OpenError, Segments};
+use crate::server::wal::WalError;
 use natter_core::server::{Checkpoint, Record, StoredMessage};
 use redb::{Database, ReadableDatabase, ReadableTable};
 use std::collections::BTreeMap;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 /// What opening reads: the checkpoint, the records after it, what the log
 /// holds for the database, and the next record's number.
-pub(super) struct Log {
+pub(super) struct Recovered {
     pub(super) checkpoint: Option<Checkpoint>,
     pub(super) records: Vec<Record>,
     pub(super) unindexed: Unindexed,
@@ -29,8 +31,8 @@ pub(super) struct Log {
 pub(super) fn read_log(
     db: &Database,
     path: &Path,
-    wal_path: &Path,
-) -> Result<(Log, Wal), StoreError> {
+    dir: &Path,
+) -> Result<(Recovered, Segments), StoreError> {
     let db_err = opening(path);
     let txn = db.begin_read().map_err(|e| db_err(e.into()))?;
     let meta = txn.open_table(META).map_err(|e| db_err(e.into()))?;
@@ -49,6 +51,20 @@ pub(super) fn read_log(
         }
         None => 0,
     };
+    let segment = match meta.get(LOG_SEGMENT).map_err(|e| db_err(e.into()))? {
+        Some(v) => match v.value() {
+            [0] => 0,
+            [1] => 1,
+            _ => {
+                return Err(StoreError::DamagedRecord {
+                    path: path.to_owned(),
+                    key: 0,
+                    why: "the log's segment is not 0 or 1".into(),
+                });
+            }
+        },
+        None => 0,
+    };
     let mut replay = Replay {
         db_path: path,
         rows: txn.open_table(MESSAGES).map_err(|e| db_err(e.into()))?,
@@ -62,18 +78,21 @@ pub(super) fn read_log(
         let count = replay.records(path, key.value(), value.value())?;
         next = key.value().saturating_add(count);
     }
-    let (wal, entries) = Wal::open(wal_path, next).map_err(|e| match e {
-        WalError::Io(source) => StoreError::Log {
-            path: wal_path.to_owned(),
-            source,
-        },
-        damage @ WalError::Damaged { first, .. } => damaged(wal_path, first, damage.to_string()),
-    })?;
-    for entry in &entries {
-        replay.rows(wal_path, entry.first, &entry.rows)?;
+    let (segments, chain) =
+        Segments::open(dir, segment, next).map_err(|OpenError { path, error }| match error {
+            WalError::Io(source) => StoreError::Log { path, source },
+            damage @ WalError::Damaged { first, .. } => damaged(&path, first, damage.to_string()),
+        })?;
+    let entries = || {
+        chain
+            .iter()
+            .flat_map(|s| s.entries.iter().map(move |e| (s.path.as_path(), e)))
+    };
+    for (file, entry) in entries() {
+        replay.rows(file, entry.first, &entry.rows)?;
     }
-    for entry in &entries {
-        replay.records(wal_path, entry.first, &entry.records)?;
+    for (file, entry) in entries() {
+        replay.records(file, entry.first, &entry.records)?;
         next = entry.first.saturating_add(u64::from(entry.count));
     }
     let mut unindexed = Unindexed {
@@ -86,13 +105,13 @@ pub(super) fn read_log(
             Ok::<_, std::convert::Infallible>(())
         });
     }
-    let log = Log {
+    let log = Recovered {
         checkpoint,
         records: replay.records,
         unindexed,
         next_record: next,
     };
-    Ok((log, wal))
+    Ok((log, segments))
 }
 
 /// Turns log entries back into records.

@@ -1,0 +1,113 @@
+//! The database half of a store: the redb file with the checkpoint, the
+//! message rows and the history index. It indexes what log entries leave,
+//! serves loads and commits checkpoints; it can run on a thread of its own,
+//! beside the log's.
+
+use super::unindexed::Unindexed;
+use super::{CHECKPOINT, HISTORY, LOG_SEGMENT, LOG_START, MESSAGES, META, RECORDS, StoreError};
+use crate::server::segments::Segment;
+use natter_core::server::{Checkpoint, Query, StoredMessage};
+use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use std::path::PathBuf;
+
+/// The open database of a store.
+pub(crate) struct StoreDatabase {
+    pub(super) db: Database,
+    pub(super) path: PathBuf,
+}
+
+impl std::fmt::Debug for StoreDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreDatabase")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoreDatabase {
+    fn fail(&self, e: impl Into<redb::Error>) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            source: Box::new(e.into()),
+        }
+    }
+
+    /// Puts what log entries left into the database, in one commit that the
+    /// next checkpoint syncs (the log holds them until then).
+    pub(crate) fn index(&self, unindexed: &Unindexed) -> Result<(), StoreError> {
+        unindexed.upsert(&self.db).map_err(|e| self.fail(e))
+    }
+
+    /// Stores a checkpoint, with the log's chain after it (starting at
+    /// record `log_start` in `segment`), and makes the database durable, in
+    /// one synced transaction.
+    pub(crate) fn checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+        log_start: u64,
+        segment: Segment,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+            meta.insert(CHECKPOINT, checkpoint.as_bytes())
+                .map_err(|e| self.fail(e))?;
+            meta.insert(LOG_START, log_start.to_le_bytes().as_slice())
+                .map_err(|e| self.fail(e))?;
+            let segment = u8::try_from(segment).unwrap_or_default();
+            meta.insert(LOG_SEGMENT, [segment].as_slice())
+                .map_err(|e| self.fail(e))?;
+            let mut records = txn.open_table(RECORDS).map_err(|e| self.fail(e))?;
+            records.retain(|_, _| false).map_err(|e| self.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.fail(e))
+    }
+
+    /// The rows `query` selects, in its order. A row that does not decode
+    /// is corruption and fails the read.
+    pub(crate) fn load(&self, query: &Query) -> Result<Vec<StoredMessage>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+        let mids: Vec<u64> = match query {
+            Query::Messages(mids) => mids.iter().map(|m| m.0).collect(),
+            Query::History {
+                key,
+                from,
+                to,
+                newest_first,
+                limit,
+            } => {
+                let history = txn.open_table(HISTORY).map_err(|e| self.fail(e))?;
+                let range = history
+                    .range((key.as_str(), from.0)..(key.as_str(), to.0))
+                    .map_err(|e| self.fail(e))?;
+                let mids = range.map(|entry| entry.map(|(k, _)| k.value().1));
+                if *newest_first {
+                    mids.rev().take(*limit).collect::<Result<_, _>>()
+                } else {
+                    mids.take(*limit).collect()
+                }
+                .map_err(|e| self.fail(e))?
+            }
+        };
+        let mut rows = Vec::with_capacity(mids.len());
+        for mid in mids {
+            let Some(value) = messages.get(mid).map_err(|e| self.fail(e))? else {
+                continue;
+            };
+            let row = serde_json::from_slice(value.value()).map_err(|e| StoreError::Encode {
+                path: self.path.clone(),
+                why: format!("message {mid} does not decode: {e}"),
+            })?;
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    /// The number of stored messages.
+    pub(super) fn messages(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let messages = txn.open_table(MESSAGES).map_err(|e| self.fail(e))?;
+        messages.len().map_err(|e| self.fail(e))
+    }
+}
