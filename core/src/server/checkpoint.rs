@@ -4,17 +4,22 @@
 //!
 //! A checkpoint holds everything [`Server::restore`] would rebuild from
 //! the records, except the messages beyond the resident window, which stay
-//! in the message store. It is JSON: `{"version":1,"state":{…}}`; the
+//! in the message store. It is JSON: `{"version":2,"state":{…}}`; the
 //! state's layout is private to this crate and may change with the
-//! version.
+//! version. Version 2 keeps each inbox in a compact form
+//! (`inbox_form`); this build reads versions 1 and 2.
 
 use super::state::State;
 use super::{Record, Server, ServerConfig};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// The checkpoint format this build writes and reads.
-pub const CHECKPOINT_VERSION: u32 = 1;
+/// The checkpoint format this build writes; it reads this one and every
+/// one since [`OLDEST_CHECKPOINT_VERSION`].
+pub const CHECKPOINT_VERSION: u32 = 2;
+
+/// The oldest checkpoint format this build reads.
+pub const OLDEST_CHECKPOINT_VERSION: u32 = 1;
 
 /// The server's durable state at one point, as bytes to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +32,9 @@ pub struct Checkpoint {
 #[non_exhaustive]
 pub enum RestoreError {
     /// The checkpoint is not one this build wrote.
-    #[error("checkpoint format version {0} is not {CHECKPOINT_VERSION}, the one this build reads")]
+    #[error(
+        "checkpoint format version {0} is not one this build reads ({OLDEST_CHECKPOINT_VERSION} to {CHECKPOINT_VERSION})"
+    )]
     Version(u32),
     /// The checkpoint does not decode.
     #[error("the checkpoint does not decode: {0}")]
@@ -77,7 +84,7 @@ impl Checkpoint {
     fn state(&self) -> Result<State, RestoreError> {
         let damaged = |e: serde_json::Error| RestoreError::Damaged(e.to_string());
         let head: Head = serde_json::from_slice(&self.bytes).map_err(damaged)?;
-        if head.version != CHECKPOINT_VERSION {
+        if !(OLDEST_CHECKPOINT_VERSION..=CHECKPOINT_VERSION).contains(&head.version) {
             return Err(RestoreError::Version(head.version));
         }
         let read: Read = serde_json::from_slice(&self.bytes).map_err(damaged)?;

@@ -114,6 +114,7 @@ mod conversations;
 mod group_state;
 mod groups;
 mod history;
+mod inbox_form;
 mod last_entry;
 mod load;
 mod output;
@@ -129,7 +130,7 @@ mod threads;
 pub mod token;
 mod window;
 
-pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, RestoreError};
+pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, OLDEST_CHECKPOINT_VERSION, RestoreError};
 pub use config::{Rule, ServerConfig};
 pub use output::{Batch, BatchId, Output};
 pub use records::Record;

@@ -103,6 +103,7 @@ pub(crate) struct UserConv {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct UserState {
+    #[serde(with = "super::inbox_form")]
     pub(crate) inbox: VecDeque<(Seq, InboxEvent)>,
     pub(crate) last_seq: Seq,
     #[serde(with = "pairs")]

@@ -226,6 +226,11 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
+    /// The last checkpoint written, if any.
+    pub fn last_checkpoint(&self) -> Option<&Checkpoint> {
+        self.checkpoint.as_deref()
+    }
+
     /// The records written since the last checkpoint.
     pub fn records(&self) -> &[Record] {
         &self.records

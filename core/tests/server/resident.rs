@@ -169,16 +169,23 @@ fn ten_more(t: &mut S, a: ConnectionId) {
     t.drain();
 }
 
-#[test]
-fn a_checkpoint_and_the_records_after_it_restore_the_server() {
-    let mut t = S::with(config());
-    let (a, mids) = ten_texts(&mut t, 10);
+/// Ten texts from alice to bob, the ninth recalled, alice gone: the
+/// texts' ids.
+fn ten_texts_and_a_recall(t: &mut S) -> Vec<String> {
+    let (a, mids) = ten_texts(t, 10);
     t.ask(
         a,
         &format!(r#"{{"type":"recall","id":"x1","mid":"{}"}}"#, mids[8]),
     );
     t.s.handle_disconnect(t.now, a);
     t.drain();
+    mids
+}
+
+#[test]
+fn a_checkpoint_and_the_records_after_it_restore_the_server() {
+    let mut t = S::with(config());
+    let mids = ten_texts_and_a_recall(&mut t);
     assert!(
         t.store.records().len() < 10,
         "{} records after the checkpoint",
@@ -197,6 +204,54 @@ fn a_checkpoint_and_the_records_after_it_restore_the_server() {
     let item = &of(&list, "conv_list")[0]["items"][0];
     assert_eq!(item["unread"], 9, "{item}");
     assert_eq!(item["last"]["mid"], mids[9].as_str());
+}
+
+/// `checkpoint` (version 2) as version 1 wrote it: each inbox as
+/// `[seq, event]` pairs, a message event as `{"Msg":"id"}`.
+fn as_version_1(checkpoint: &natter_core::server::Checkpoint) -> natter_core::server::Checkpoint {
+    let mut json: Value = serde_json::from_slice(checkpoint.as_bytes()).unwrap();
+    assert_eq!(json["version"], 2);
+    json["version"] = 1.into();
+    for user in json["state"]["users"].as_object_mut().unwrap().values_mut() {
+        let inbox = &user["inbox"];
+        let first = inbox["first"].as_u64().unwrap();
+        let pairs: Vec<Value> = inbox["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(first..)
+            .map(|(event, seq)| match event.as_u64() {
+                Some(mid) => serde_json::json!([seq, {"Msg": mid.to_string()}]),
+                None => serde_json::json!([seq, event]),
+            })
+            .collect();
+        user["inbox"] = Value::Array(pairs);
+    }
+    natter_core::server::Checkpoint::from_bytes(serde_json::to_vec(&json).unwrap())
+}
+
+#[test]
+fn a_checkpoint_of_version_1_restores_the_same_server() {
+    let mut t = S::with(config());
+    let mids = ten_texts_and_a_recall(&mut t);
+    let checkpoint = t.store.last_checkpoint().unwrap();
+    let v1 = as_version_1(checkpoint);
+    let replay_of = |checkpoint: &natter_core::server::Checkpoint| {
+        let mut restored = S::with(config());
+        restored.s = Server::restore_from(
+            Arc::new(config()),
+            Some(checkpoint),
+            t.store.records().iter().cloned(),
+        )
+        .unwrap();
+        restored.store = t.store.clone();
+        restored.now = t.now;
+        restored.login_from("bob", 0).1
+    };
+    let from_v2 = replay_of(checkpoint);
+    assert_eq!(texts(&of(&from_v2, "msg")).len(), 10);
+    assert_eq!(of(&from_v2, "recalled")[0]["mid"], mids[8].as_str());
+    assert_eq!(replay_of(&v1), from_v2);
 }
 
 #[test]
