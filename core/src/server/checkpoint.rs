@@ -12,7 +12,7 @@
 use super::state::State;
 use super::{Record, Server, ServerConfig};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The checkpoint format this build writes; it reads this one and every
 /// one since [`OLDEST_CHECKPOINT_VERSION`].
@@ -22,10 +22,45 @@ pub const CHECKPOINT_VERSION: u32 = 2;
 pub const OLDEST_CHECKPOINT_VERSION: u32 = 1;
 
 /// The server's durable state at one point, as bytes to store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// One a server hands out holds a copy of its state and is encoded the
+/// first time its bytes are asked for, on the caller's thread: the server
+/// pays for the copy, not for the encoding (a store's own thread can).
+#[derive(Clone)]
 pub struct Checkpoint {
-    bytes: Vec<u8>,
+    form: Form,
 }
+
+#[derive(Clone)]
+enum Form {
+    /// Read back from storage.
+    Stored(Vec<u8>),
+    /// Taken from a running server, encoded on first use.
+    Taken {
+        state: Box<State>,
+        bytes: OnceLock<Vec<u8>>,
+    },
+}
+
+impl std::fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.form {
+            Form::Stored(bytes) => write!(f, "Checkpoint({} bytes)", bytes.len()),
+            Form::Taken { bytes, .. } => match bytes.get() {
+                Some(bytes) => write!(f, "Checkpoint({} bytes)", bytes.len()),
+                None => f.write_str("Checkpoint(not yet encoded)"),
+            },
+        }
+    }
+}
+
+impl PartialEq for Checkpoint {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Checkpoint {}
 
 /// Why a server could not be restored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,34 +95,46 @@ struct Read {
 impl Checkpoint {
     /// A checkpoint read back from storage.
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        Checkpoint { bytes }
+        Checkpoint {
+            form: Form::Stored(bytes),
+        }
     }
 
-    /// The bytes to store.
+    /// The bytes to store, encoded on the first call. Empty only if
+    /// encoding failed, which the state's types rule out (every map key is
+    /// a string or written as pairs); a store refuses to keep an empty
+    /// checkpoint.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        match &self.form {
+            Form::Stored(bytes) => bytes,
+            Form::Taken { state, bytes } => bytes.get_or_init(|| {
+                let written = Written {
+                    version: CHECKPOINT_VERSION,
+                    state,
+                };
+                serde_json::to_vec(&written).unwrap_or_default()
+            }),
+        }
     }
 
-    /// The state, written; `None` only if serialization fails, which the
-    /// state's types rule out (every map key is a string or written as
-    /// pairs).
-    pub(crate) fn of(state: &State) -> Option<Self> {
-        let written = Written {
-            version: CHECKPOINT_VERSION,
-            state,
-        };
-        serde_json::to_vec(&written)
-            .ok()
-            .map(|bytes| Checkpoint { bytes })
+    /// A checkpoint of `state`, a copy.
+    pub(crate) fn of(state: &State) -> Self {
+        Checkpoint {
+            form: Form::Taken {
+                state: Box::new(state.clone()),
+                bytes: OnceLock::new(),
+            },
+        }
     }
 
     fn state(&self) -> Result<State, RestoreError> {
         let damaged = |e: serde_json::Error| RestoreError::Damaged(e.to_string());
-        let head: Head = serde_json::from_slice(&self.bytes).map_err(damaged)?;
+        let bytes = self.as_bytes();
+        let head: Head = serde_json::from_slice(bytes).map_err(damaged)?;
         if !(OLDEST_CHECKPOINT_VERSION..=CHECKPOINT_VERSION).contains(&head.version) {
             return Err(RestoreError::Version(head.version));
         }
-        let read: Read = serde_json::from_slice(&self.bytes).map_err(damaged)?;
+        let read: Read = serde_json::from_slice(bytes).map_err(damaged)?;
         Ok(read.state)
     }
 }
@@ -121,6 +168,32 @@ impl Server {
             return None;
         }
         self.since_checkpoint = 0;
-        Checkpoint::of(&self.state)
+        Some(Checkpoint::of(&self.state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_taken_is_encoded_when_its_bytes_are_first_asked_for() {
+        let mut state = State::new(10, 10);
+        state.next_mid = 42;
+        let taken = Checkpoint::of(&state);
+        // Changing the server's state afterwards does not change the copy.
+        state.next_mid = 43;
+        assert_eq!(format!("{taken:?}"), "Checkpoint(not yet encoded)");
+        let bytes = taken.as_bytes().to_vec();
+        assert!(bytes.starts_with(br#"{"version":2,"state":{"next_mid":42,"#));
+        assert_eq!(
+            format!("{taken:?}"),
+            format!("Checkpoint({} bytes)", bytes.len())
+        );
+        let stored = Checkpoint::from_bytes(bytes);
+        assert_eq!(stored, taken);
+        assert_eq!(stored.state().unwrap().next_mid, 42);
     }
 }

@@ -92,6 +92,8 @@ pub enum Output {
     /// it: it covers all their records, which the store may then drop.
     /// A restart restores from the newest checkpoint and the records
     /// written after it ([`Server::restore_from`](super::Server::restore_from)).
+    /// It holds a copy of the state and is encoded when its bytes are first
+    /// asked for, so a store's own thread can pay for the encoding.
     Checkpoint(Arc<Checkpoint>),
 }
 

@@ -101,7 +101,7 @@ pub(crate) struct UserConv {
     pub(crate) peer_read: Option<Millis>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct UserState {
     #[serde(with = "super::inbox_form")]
     pub(crate) inbox: VecDeque<(Seq, InboxEvent)>,
@@ -233,8 +233,8 @@ pub(crate) struct Thread {
     pub(crate) members: BTreeSet<UserId>,
 }
 
-/// Everything that survives a restart (what a checkpoint holds).
-#[derive(Debug, Serialize, Deserialize)]
+/// Everything that survives a restart (what a checkpoint holds, a copy).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct State {
     pub(crate) next_mid: u64,
     pub(crate) next_group: u64,

@@ -1,5 +1,7 @@
-//! The write-ahead log of a data directory (`natter.wal`, PROTOCOL.md
-//! §16.1): one entry per group commit, written at the log's end and synced
+//! One segment file of the write-ahead log of a data directory
+//! (`natter.wal` or `natter.wal.1`, PROTOCOL.md §16.1; the pair is
+//! [`Segments`](super::segments::Segments)): one entry per group commit,
+//! written at the log's end and synced
 //! (`fdatasync`) before the commit's answers may leave. One sequential
 //! write and one sync per commit, where a database commit writes a page per
 //! B-tree level of every table it touches.
@@ -20,9 +22,10 @@
 //! write that was never synced (so nothing it holds was answered), or an
 //! entry of an earlier cycle. A torn write is always the last: an entry
 //! that fails its checksum followed by a whole entry that continues the
-//! numbering is damage, and opening refuses ([`WalError::Damaged`]). After
-//! a checkpoint the next entry is written at the file's start again: the
-//! file keeps its blocks, so a sync writes data only, not the file's size.
+//! numbering is damage, and opening refuses ([`WalError::Damaged`]). A
+//! segment the log switches to is written from the file's start again
+//! ([`Wal::start_over`]): the file keeps its blocks, so a sync writes data
+//! only, not the file's size.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};

@@ -47,11 +47,18 @@ impl StoreDatabase {
         log_start: u64,
         segment: Segment,
     ) -> Result<(), StoreError> {
+        // Encoded here, on the database's thread, if not before.
+        let bytes = checkpoint.as_bytes();
+        if bytes.is_empty() {
+            return Err(StoreError::Encode {
+                path: self.path.clone(),
+                why: "the checkpoint did not encode".into(),
+            });
+        }
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
             let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
-            meta.insert(CHECKPOINT, checkpoint.as_bytes())
-                .map_err(|e| self.fail(e))?;
+            meta.insert(CHECKPOINT, bytes).map_err(|e| self.fail(e))?;
             meta.insert(LOG_START, log_start.to_le_bytes().as_slice())
                 .map_err(|e| self.fail(e))?;
             let segment = u8::try_from(segment).unwrap_or_default();

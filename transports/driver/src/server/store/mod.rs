@@ -168,8 +168,8 @@ pub enum StoreError {
     },
 }
 
-/// An open store: its database and its log, which [`Store::into_halves`]
-/// hands to threads of their own.
+/// An open store: its database and its log, which a running server gives
+/// threads of their own.
 #[derive(Debug)]
 pub struct Store {
     db: StoreDatabase,
@@ -316,19 +316,25 @@ pub(super) mod tests {
         ServerConfig::new(b"s".to_vec())
     }
 
+    /// Creates a store in `dir` and then changes its database with `change`,
+    /// in one transaction.
+    fn in_a_new_store(dir: &Path, change: impl FnOnce(&redb::WriteTransaction)) {
+        drop(Store::open(dir, config(), CACHE_BYTES).unwrap());
+        let db = Database::open(dir.join(STORE_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        change(&txn);
+        txn.commit().unwrap();
+    }
+
     #[test]
     fn a_record_that_does_not_decode_refuses_to_open_and_names_its_key() {
         let dir = scratch("damaged");
-        drop(Store::open(&dir, config(), CACHE_BYTES).unwrap());
-        {
-            let db = Database::open(dir.join(STORE_FILE)).unwrap();
-            let txn = db.begin_write().unwrap();
+        in_a_new_store(&dir, |txn| {
             txn.open_table(RECORDS)
                 .unwrap()
                 .insert(5, b"{\"record\":".as_slice())
                 .unwrap();
-            txn.commit().unwrap();
-        }
+        });
         let err = Store::open(&dir, config(), CACHE_BYTES).unwrap_err();
         assert!(
             matches!(err, StoreError::DamagedRecord { key: 5, .. }),
@@ -622,6 +628,20 @@ pub(super) mod tests {
         assert!(err.to_string().contains(WAL_FILE), "{err}");
         // Refused again: nothing was cut.
         assert!(Store::open(&dir, config(), CACHE_BYTES).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_log_segment_other_than_0_or_1_refuses_to_open() {
+        let dir = scratch("segment");
+        in_a_new_store(&dir, |txn| {
+            txn.open_table(META)
+                .unwrap()
+                .insert(LOG_SEGMENT, [2u8].as_slice())
+                .unwrap();
+        });
+        let err = Store::open(&dir, config(), CACHE_BYTES).unwrap_err();
+        assert!(err.to_string().contains("segment is not 0 or 1"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
