@@ -139,6 +139,8 @@ impl<F: Fn(Reported) -> bool> LogThread<F> {
         self.hand_over(job)
     }
 
+    /// Serves a load or a checkpoint, once every batch before it is
+    /// written.
     fn serve(&mut self, request: Request) -> bool {
         match request {
             Request::Load(load) => self.hand_over(DatabaseJob::Load(load)),
