@@ -27,8 +27,10 @@ pub(super) enum DatabaseJob {
 /// the queue holds.
 pub(super) const DATABASE_QUEUE: usize = 64;
 
-/// Rows indexed in one commit at most, however many index jobs are queued.
-pub(super) const INDEX_BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes of rows after which a commit takes no more of the index jobs
+/// queued: the bound on one commit's size (and on how long a load behind
+/// it waits).
+const INDEX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// The thread's loop: it ends when the log's thread is gone (the queue
 /// closes or `send` fails) or after reporting a failure. Each committed
