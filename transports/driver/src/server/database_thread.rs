@@ -2,7 +2,9 @@
 //! database (every index job queued, in one commit), serves loads, and
 //! commits checkpoints, in the order the log's thread hands them over, so
 //! that a load sees the rows of every batch before it. Neither indexing
-//! nor a checkpoint's synced commit holds up the log.
+//! nor a checkpoint's synced commit holds up the log, and the database
+//! file is synced as indexing goes, so that a checkpoint's commit does not
+//! flood the disk the log syncs on.
 
 use super::segments::Segment;
 use super::store::{StoreDatabase, Unindexed};
@@ -36,7 +38,7 @@ const INDEX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// closes or `send` fails) or after reporting a failure. Each committed
 /// checkpoint is told on `committed`.
 pub(super) fn serve(
-    db: &StoreDatabase,
+    db: &mut StoreDatabase,
     queue: &mpsc::Receiver<DatabaseJob>,
     send: impl Fn(Reported) -> bool,
     committed: &mpsc::Sender<()>,

@@ -179,7 +179,7 @@ impl Writer {
     pub(crate) fn start(
         store: Store,
     ) -> std::io::Result<(Writer, mpsc::UnboundedReceiver<Reported>)> {
-        let (db, log) = store.into_halves();
+        let (mut db, log) = store.into_halves();
         let (jobs, queue) = std_mpsc::channel::<Job>();
         let (database, database_queue) = std_mpsc::sync_channel(DATABASE_QUEUE);
         let (committed_tx, committed) = std_mpsc::channel();
@@ -190,7 +190,7 @@ impl Writer {
                 .name("natter-db".into())
                 .spawn(move || {
                     database_thread::serve(
-                        &db,
+                        &mut db,
                         &database_queue,
                         |r| db_done.unbounded_send(r).is_ok(),
                         &committed_tx,

@@ -8,12 +8,21 @@ use super::{CHECKPOINT, HISTORY, LOG_SEGMENT, LOG_START, MESSAGES, META, RECORDS
 use crate::server::segments::Segment;
 use natter_core::server::{Checkpoint, Query, StoredMessage};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use std::fs::File;
 use std::path::PathBuf;
+
+/// Bytes of rows indexed between two syncs of the database file
+/// ([`StoreDatabase::index`]).
+pub(crate) const WRITEBACK_BYTES: usize = 4 * 1024 * 1024;
 
 /// The open database of a store.
 pub(crate) struct StoreDatabase {
     pub(super) db: Database,
     pub(super) path: PathBuf,
+    /// The database file, to sync it as indexing goes.
+    pub(super) file: File,
+    /// Bytes of rows indexed since the file was last synced.
+    pub(super) unsynced: usize,
 }
 
 impl std::fmt::Debug for StoreDatabase {
@@ -33,9 +42,25 @@ impl StoreDatabase {
     }
 
     /// Puts what log entries left into the database, in one commit that the
-    /// next checkpoint syncs (the log holds them until then).
-    pub(crate) fn index(&self, unindexed: &Unindexed) -> Result<(), StoreError> {
-        unindexed.upsert(&self.db).map_err(|e| self.fail(e))
+    /// next checkpoint makes durable (the log holds them until then).
+    ///
+    /// Every [`WRITEBACK_BYTES`] of rows the file is synced, so that its
+    /// pages reach the disk as indexing goes and a checkpoint's synced
+    /// commit has little left to write: the log's syncs then do not queue
+    /// behind one large write. Syncing them early changes nothing a crash
+    /// leaves: redb writes its file header, which names the last durable
+    /// commit, only in a durable commit, and an unsynced commit never
+    /// overwrites that commit's pages.
+    pub(crate) fn index(&mut self, unindexed: &Unindexed) -> Result<(), StoreError> {
+        unindexed.upsert(&self.db).map_err(|e| self.fail(e))?;
+        self.unsynced += unindexed.row_bytes();
+        if self.unsynced >= WRITEBACK_BYTES {
+            self.file
+                .sync_data()
+                .map_err(|e| self.fail(redb::Error::Io(e)))?;
+            self.unsynced = 0;
+        }
+        Ok(())
     }
 
     /// Stores a checkpoint, with the log's chain after it (starting at

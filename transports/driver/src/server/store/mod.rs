@@ -229,6 +229,7 @@ impl Store {
             txn.open_table(META).map_err(|e| db_err(e.into()))?;
             txn.commit().map_err(|e| db_err(e.into()))?;
         }
+        let file = std::fs::File::open(&path).map_err(|e| db_err(e.into()))?;
         let (log, segments) = read_log(&db, &path, dir)?;
         // The log's rows and history entries go into the database again: a
         // crash loses the commits made since the checkpoint.
@@ -257,7 +258,12 @@ impl Store {
         };
         Ok((
             Store {
-                db: StoreDatabase { db, path },
+                db: StoreDatabase {
+                    db,
+                    file,
+                    path,
+                    unsynced: 0,
+                },
                 log,
             },
             server,
@@ -628,6 +634,25 @@ pub(super) mod tests {
         assert!(err.to_string().contains(WAL_FILE), "{err}");
         // Refused again: nothing was cut.
         assert!(Store::open(&dir, config(), CACHE_BYTES).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_database_file_is_synced_every_writeback_bytes_of_rows() {
+        let dir = scratch("writeback");
+        let (mut store, _) = Store::open(&dir, config(), CACHE_BYTES).unwrap();
+        let rows = |mid: u64, len: usize| {
+            let mut rows = Unindexed::default();
+            let Ok(()) = rows.push_row(mid, |line| {
+                line.resize(len, b' ');
+                Ok::<_, std::convert::Infallible>(())
+            });
+            rows
+        };
+        store.db.index(&rows(1, 100)).unwrap();
+        assert_eq!(store.db.unsynced, 100);
+        store.db.index(&rows(2, database::WRITEBACK_BYTES)).unwrap();
+        assert_eq!(store.db.unsynced, 0, "synced once past the bound");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
