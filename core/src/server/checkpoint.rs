@@ -66,7 +66,7 @@ impl Eq for Checkpoint {}
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RestoreError {
-    /// The checkpoint is not one this build wrote.
+    /// The checkpoint is in a format this build does not read.
     #[error(
         "checkpoint format version {0} is not one this build reads ({OLDEST_CHECKPOINT_VERSION} to {CHECKPOINT_VERSION})"
     )]
