@@ -8,6 +8,7 @@ use super::{StoreError, StoredRef};
 use crate::server::segments::{Segment, Segments};
 use natter_core::MessageId;
 use natter_core::server::{Batch, Record};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// The open log of a store.
@@ -32,10 +33,11 @@ impl StoreLog {
 
     /// The records of `batches` as one log entry: JSON lines (a compact
     /// JSON value holds no raw newline), a stored message's as a
-    /// reference to its row.
-    fn entry(&self, batches: &[Batch]) -> Result<(Vec<u8>, u64), StoreError> {
+    /// reference to its row; with their count and the messages they store.
+    fn entry(&self, batches: &[Batch]) -> Result<(Vec<u8>, u64, BTreeSet<MessageId>), StoreError> {
         let mut entry = Vec::new();
         let mut count = 0u64;
+        let mut stored = BTreeSet::new();
         for record in batches.iter().flat_map(Batch::records) {
             if count > 0 {
                 entry.push(b'\n');
@@ -43,6 +45,7 @@ impl StoreLog {
             match record {
                 // Its message is the row written beside it.
                 Record::Stored { msg } => {
+                    stored.insert(msg.mid);
                     serde_json::to_writer(&mut entry, &StoredRef { stored: msg.mid })
                 }
                 other => serde_json::to_writer(&mut entry, other),
@@ -50,19 +53,24 @@ impl StoreLog {
             .map_err(|e| self.encode_failed(&e))?;
             count += 1;
         }
-        Ok((entry, count))
+        Ok((entry, count, stored))
     }
 
     /// Writes batches as one log entry and returns once it is on disk (so
     /// their frames may leave), with what it leaves for the database: loads
     /// find their rows once that is indexed.
     pub(crate) fn write(&mut self, batches: &[Batch]) -> Result<Unindexed, StoreError> {
-        let (entry, count) = self.entry(batches)?;
+        let (entry, count, stored) = self.entry(batches)?;
         let mut unindexed = Unindexed::default();
         for row in batches.iter().flat_map(Batch::messages) {
             unindexed
                 .push_row(row.mid().0, |lines| row.write_json(lines))
                 .map_err(|e| self.encode_failed(&e))?;
+            // The rows of the messages these batches stored (not the
+            // changed rows of older ones) join the history index.
+            if stored.contains(&row.mid()) {
+                unindexed.history.push(row, row.mid().0);
+            }
         }
         if count > 0 || !unindexed.lines.is_empty() {
             let count = u32::try_from(count).map_err(|_| StoreError::Encode {
@@ -78,21 +86,6 @@ impl StoreLog {
         }
         self.next_record += count;
         self.since_checkpoint += count;
-        // The rows of the messages these batches stored (not the changed
-        // rows of older ones) join the history index.
-        let stored: std::collections::BTreeSet<MessageId> = batches
-            .iter()
-            .flat_map(Batch::records)
-            .filter_map(|r| match r {
-                Record::Stored { msg } => Some(msg.mid),
-                _ => None,
-            })
-            .collect();
-        for row in batches.iter().flat_map(Batch::messages) {
-            if stored.contains(&row.mid()) {
-                unindexed.history.push(row, row.mid().0);
-            }
-        }
         Ok(unindexed)
     }
 
