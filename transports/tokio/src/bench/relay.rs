@@ -32,18 +32,15 @@ struct Feed {
 
 impl Feed {
     /// Sends while fewer than `window` of the sends are unanswered (`done`
-    /// are answered).
+    /// are answered), in one write with whatever else was fed, as the
+    /// server writes its bursts.
     async fn top_up(&mut self, ws: &mut Ws, done: u64) -> Result<(), Error> {
-        let before = self.next;
         while self.next < self.count && self.next - done < self.window {
             let frame = send_frame(self.next, &self.to, self.chat, stamp(self.base));
             ws.feed(Message::text(frame)).await?;
             self.next += 1;
         }
-        // One write for the frames fed, as the server writes its bursts.
-        if self.next > before {
-            ws.flush().await?;
-        }
+        ws.flush().await?;
         Ok(())
     }
 }
@@ -69,25 +66,24 @@ pub(crate) async fn sender(
     let (mut answered, mut unacked, mut seq) = (0, 0, 0);
     feed.top_up(&mut ws, answered).await?;
     while answered < count {
-        let Some(frame) = ws.next().await else {
+        let Some(texts) = wire::burst(&mut ws).await? else {
             return Err("the server closed a sender".into());
         };
-        let Message::Text(text) = frame? else {
-            continue;
-        };
-        if text.contains(r#""type":"sent""#) {
-            answered += 1;
-            feed.top_up(&mut ws, answered).await?;
-        } else if text.contains(r#""type":"error""#) {
-            return Err(format!("a send failed: {text}").into());
-        } else if let Some(s) = number(&text, r#""seq""#) {
-            seq = s;
-            unacked += 1;
-            if unacked >= ACK_EVERY {
-                ws.send(Message::text(ack_frame(seq))).await?;
-                unacked = 0;
+        for text in texts {
+            if text.contains(r#""type":"sent""#) {
+                answered += 1;
+            } else if text.contains(r#""type":"error""#) {
+                return Err(format!("a send failed: {text}").into());
+            } else if let Some(s) = number(&text, r#""seq""#) {
+                seq = s;
+                unacked += 1;
+                if unacked >= ACK_EVERY {
+                    ws.feed(Message::text(ack_frame(seq))).await?;
+                    unacked = 0;
+                }
             }
         }
+        feed.top_up(&mut ws, answered).await?;
     }
     ws.send(Message::text(ack_frame(seq))).await?;
     // A sender measures nothing itself: its receiver does.
@@ -187,15 +183,14 @@ pub(crate) async fn echo(
             };
             feed.top_up(&mut ws, 0).await?;
             while (latencies.len() as u64) < count {
-                let Some(frame) = ws.next().await else {
+                let Some(texts) = wire::burst(&mut ws).await? else {
                     return Err::<Vec<u32>, Error>("the echo closed".into());
                 };
-                let Message::Text(text) = frame? else {
-                    continue;
-                };
-                let at = number(&text, r#""text":"t"#).unwrap_or(0);
-                latencies.push(latency(stamp(base), at));
-                delivered.fetch_add(1, Ordering::Relaxed);
+                for text in texts {
+                    let at = number(&text, r#""text":"t"#).unwrap_or(0);
+                    latencies.push(latency(stamp(base), at));
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
                 feed.top_up(&mut ws, latencies.len() as u64).await?;
             }
             Ok(latencies)

@@ -2,13 +2,13 @@
 //! read by scanning for the few fields it needs, so that the client costs
 //! as little CPU as it can beside the server on the same machine.
 
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::token;
 use natter_core::{Millis, UserId};
 use natter_tokio::wall_clock;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// One bench connection.
@@ -35,6 +35,35 @@ pub(crate) async fn session(url: &str, secret: &str, user: &str) -> Result<Ws, E
         Ok(Some(Ok(Message::Text(t)))) if t.contains(r#""type":"welcome""#) => Ok(ws),
         other => Err(format!("{user}: no welcome ({other:?})").into()),
     }
+}
+
+/// Frames one [`burst`] takes at most.
+const BURST_FRAMES: usize = 256;
+
+/// The next text frames: the first to arrive and every one already read
+/// behind it (up to [`BURST_FRAMES`]), so that a client answers a burst
+/// with one write, as the server does. `None` once the connection is
+/// closed.
+pub(crate) async fn burst(ws: &mut Ws) -> Result<Option<Vec<Utf8Bytes>>, Error> {
+    let mut texts = Vec::new();
+    while texts.is_empty() {
+        let Some(frame) = ws.next().await else {
+            return Ok(None);
+        };
+        let mut frame = Some(frame);
+        while let Some(read) = frame {
+            if let Message::Text(text) = read? {
+                texts.push(text);
+            }
+            frame = if texts.len() < BURST_FRAMES {
+                // Ready now, or not at all (closed or still to come).
+                ws.next().now_or_never().flatten()
+            } else {
+                None
+            };
+        }
+    }
+    Ok(Some(texts))
 }
 
 /// The unsigned number after `"key":` in `text`.
@@ -82,5 +111,48 @@ mod tests {
         assert_eq!(number(msg, r#""text":"t"#), Some(1234));
         assert_eq!(number(msg, r#""mid""#), Some(77));
         assert_eq!(number(msg, r#""nope""#), None);
+    }
+
+    /// A connection to a server that sends `frames` in one write, then
+    /// closes.
+    async fn served(frames: Vec<Message>) -> Ws {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            for frame in frames {
+                ws.feed(frame).await.unwrap();
+            }
+            ws.flush().await.unwrap();
+            ws.close(None).await.unwrap();
+        });
+        open(&url).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_every_text_frame_already_read_then_none_once_closed() {
+        let mut frames: Vec<Message> = (0..3).map(|n| Message::text(format!("t{n}"))).collect();
+        frames.insert(1, Message::binary(b"skipped".to_vec()));
+        let mut ws = served(frames).await;
+        // Everything the server wrote is here before the first read.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let texts = burst(&mut ws).await.unwrap().unwrap();
+        assert_eq!(texts, ["t0", "t1", "t2"]);
+        assert!(burst(&mut ws).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_burst_takes_at_most_its_bound() {
+        let total = BURST_FRAMES + 3;
+        let frames = (0..total).map(|n| Message::text(format!("t{n}"))).collect();
+        let mut ws = served(frames).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let first = burst(&mut ws).await.unwrap().unwrap();
+        assert_eq!(first.len(), BURST_FRAMES);
+        let rest = burst(&mut ws).await.unwrap().unwrap();
+        let rest: Vec<&str> = rest.iter().map(Utf8Bytes::as_str).collect();
+        let left: Vec<String> = (BURST_FRAMES..total).map(|n| format!("t{n}")).collect();
+        assert_eq!(rest, left);
     }
 }
