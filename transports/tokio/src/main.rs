@@ -17,6 +17,15 @@ mod serve_options;
 
 use serve_options::ServeOptions;
 
+/// The `natter` binary's allocator: jemalloc, whose thread caches serve
+/// the server's pattern (a message allocated on one worker and freed on
+/// another) with less work than the system allocator. The library crates
+/// leave the choice to the program that embeds them. BENCHMARKS.md has the
+/// figures.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Natter over WebSockets.
 #[derive(Parser, Debug)]
 #[command(name = "natter", version)]
