@@ -10,6 +10,10 @@
 //! ```
 //!
 //! (the difference of the two "I refs" over 10,000).
+//!
+//! A second argument, P, spreads the sends over P online sender/recipient
+//! pairs (`alice`/`bob`, then `alice1`/`bob1`, ...), round robin: how the
+//! cost of a send grows with the users the server holds.
 
 use natter_core::server::{ConnectionId, Output, Server, ServerConfig, token};
 use natter_core::{Codec, Millis, UserId};
@@ -31,25 +35,41 @@ fn drain(server: &mut Server, codec: &Codec) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The names of pair `i`.
+fn pair(i: u64) -> (String, String) {
+    match i {
+        0 => ("alice".into(), "bob".into()),
+        i => (format!("alice{i}"), format!("bob{i}")),
+    }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let sends: u64 = std::env::args().nth(1).map_or(Ok(10_000), |a| a.parse())?;
+    let mut args = std::env::args().skip(1);
+    let sends: u64 = args.next().map_or(Ok(10_000), |a| a.parse())?;
+    let pairs: u64 = args.next().map_or(Ok(1), |a| a.parse())?.max(1);
     let config = ServerConfig::new(b"bench".to_vec())
         .with_rates(u32::MAX, u32::MAX)
         .with_delivery_window(u64::MAX);
     let mut server = Server::new(Arc::new(config));
     let codec = Codec::default();
-    for (conn, name) in [(1, "alice"), (2, "bob")] {
-        let tok = token::mint(b"bench", &UserId::new(name)?, Millis(u64::MAX / 4));
-        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
-        server.handle_connect(Millis(0), ConnectionId(conn));
-        server.handle_bytes(Millis(0), ConnectionId(conn), hello.as_bytes())?;
+    let names: Vec<(String, String)> = (0..pairs).map(pair).collect();
+    for (i, (from, to)) in (0..).zip(&names) {
+        for (conn, name) in [(2 * i + 1, from), (2 * i + 2, to)] {
+            let tok = token::mint(b"bench", &UserId::new(name.as_str())?, Millis(u64::MAX / 4));
+            let hello =
+                format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+            server.handle_connect(Millis(0), ConnectionId(conn));
+            server.handle_bytes(Millis(0), ConnectionId(conn), hello.as_bytes())?;
+        }
     }
     drain(&mut server, &codec)?;
     for n in 1..=sends {
+        let i = n % pairs;
+        let to = names.get(usize::try_from(i)?).map_or("", |(_, to)| to);
         let send = format!(
-            r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"bob"}},"body":{{"type":"text","text":"hello, how are you today?"}}}}"#
+            r#"{{"type":"send","id":"r{n}","to":{{"chat":"single","id":"{to}"}},"body":{{"type":"text","text":"hello, how are you today?"}}}}"#
         );
-        server.handle_bytes(Millis(n), ConnectionId(1), send.as_bytes())?;
+        server.handle_bytes(Millis(n), ConnectionId(2 * i + 1), send.as_bytes())?;
         drain(&mut server, &codec)?;
     }
     Ok(())
