@@ -150,7 +150,8 @@ impl Server {
         let mut server = Server::new(config);
         if let Some(checkpoint) = checkpoint {
             let mut state = checkpoint.state()?;
-            state.reopen(server.config.inbox_limit, server.config.dedup_window);
+            let config = &server.config;
+            state.reopen(config.inbox_limit, config.dedup_window, config.user_hash());
             server.state = state;
         }
         server.replay(records);
@@ -176,11 +177,13 @@ impl Server {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use super::super::user_map::UserHash;
     use super::*;
+    use crate::ids::UserId;
 
     #[test]
     fn a_checkpoint_taken_is_encoded_when_its_bytes_are_first_asked_for() {
-        let mut state = State::new(10, 10);
+        let mut state = State::new(10, 10, UserHash::default());
         state.next_mid = 42;
         let taken = Checkpoint::of(&state);
         // Changing the server's state afterwards does not change the copy.
@@ -195,5 +198,18 @@ mod tests {
         let stored = Checkpoint::from_bytes(bytes);
         assert_eq!(stored, taken);
         assert_eq!(stored.state().unwrap().next_mid, 42);
+    }
+
+    #[test]
+    fn a_restored_server_hashes_its_users_under_its_own_key_and_finds_them() {
+        let config = Arc::new(ServerConfig::new(b"restored".to_vec()));
+        let mut state = State::new(10, 10, UserHash::default());
+        let alice = UserId::new("alice").unwrap();
+        state.user_mut(&alice).last_seq = crate::ids::Seq(7);
+        let checkpoint = Checkpoint::of(&state);
+        let server = Server::restore_from(config.clone(), Some(&checkpoint), []).unwrap();
+        assert_eq!(*server.state.users.hasher(), config.user_hash());
+        assert_ne!(config.user_hash(), UserHash::default());
+        assert_eq!(server.inbox_seq(&alice), crate::ids::Seq(7));
     }
 }

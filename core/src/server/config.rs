@@ -1,5 +1,6 @@
 //! Server configuration: the secret, limits and rules.
 
+use super::user_map::UserHash;
 use crate::frame::client::Send;
 use crate::ids::UserId;
 use std::fmt;
@@ -78,6 +79,11 @@ impl ServerConfig {
             resident_messages: None,
             checkpoint_every: None,
         }
+    }
+
+    /// The keyed hasher of the server's user maps, from the secret.
+    pub(crate) fn user_hash(&self) -> UserHash {
+        UserHash::from_secret(&self.secret)
     }
 
     /// The secret that signs tokens (for the adapter's HTTP endpoints).

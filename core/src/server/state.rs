@@ -8,6 +8,7 @@
 use super::last_entry::LastEntry;
 use super::records::{Answer, RecallRecord, Record, ThreadRecord};
 use super::store::{Recall, StoredMessage};
+use super::user_map::{self, UserHash, UserMap};
 use crate::ascending::{AscendingMap, AscendingSet};
 use crate::bounded::BoundedMap;
 use crate::frame::group::{GroupKind, GroupTip, SystemNotice};
@@ -254,7 +255,11 @@ pub(crate) struct State {
     /// Messages the store was asked for, for this input, and does not hold.
     #[serde(skip)]
     pub(crate) absent: BTreeSet<MessageId>,
-    pub(crate) users: BTreeMap<UserId, UserState>,
+    #[serde(
+        serialize_with = "user_map::serialize_sorted",
+        deserialize_with = "user_map::deserialize"
+    )]
+    pub(crate) users: UserMap<UserState>,
     pub(crate) groups: BTreeMap<GroupId, Group>,
     pub(crate) threads: BTreeMap<ThreadId, Thread>,
     pub(crate) thread_roots: BTreeMap<MessageId, ThreadId>,
@@ -276,7 +281,7 @@ pub(crate) fn key_of<K: Ord + Clone, V>(map: &BTreeMap<K, V>, k: K) -> K {
 pub(crate) type Appended = Vec<UserId>;
 
 impl State {
-    pub(crate) fn new(inbox_limit: usize, dedup: usize) -> Self {
+    pub(crate) fn new(inbox_limit: usize, dedup: usize, hash: UserHash) -> Self {
         State {
             next_mid: 1,
             next_group: 1,
@@ -286,7 +291,7 @@ impl State {
             history: BTreeMap::new(),
             faulted: BTreeMap::new(),
             absent: BTreeSet::new(),
-            users: BTreeMap::new(),
+            users: user_map::new(hash),
             groups: BTreeMap::new(),
             threads: BTreeMap::new(),
             thread_roots: BTreeMap::new(),
@@ -296,11 +301,12 @@ impl State {
         }
     }
 
-    /// Restores the settings a checkpoint does not hold, and the history
-    /// index of the resident messages.
-    pub(crate) fn reopen(&mut self, inbox_limit: usize, dedup: usize) {
+    /// Restores the settings a checkpoint does not hold (the user map's
+    /// key among them), and the history index of the resident messages.
+    pub(crate) fn reopen(&mut self, inbox_limit: usize, dedup: usize, hash: UserHash) {
         self.inbox_limit = inbox_limit.max(1);
         self.dedup = dedup;
+        user_map::rekey(&mut self.users, hash);
         for u in self.users.values_mut() {
             u.answered.set_cap(dedup);
         }

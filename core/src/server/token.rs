@@ -27,7 +27,8 @@ pub enum TokenError {
     Expired(Millis),
 }
 
-fn mac(secret: &[u8], payload: &str) -> Hmac<Sha256> {
+/// The HMAC-SHA256 of `payload` under `secret`.
+pub(crate) fn mac(secret: &[u8], payload: &str) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(payload.as_bytes());
