@@ -2,6 +2,7 @@
 //! (413), content filter (501), custom rule (502), membership (602, 605),
 //! mutes (506, 507), blocking (603), `group_ack` (403), rate limits (429).
 
+use super::user_map::{self, UserHash, UserMap};
 use super::{Fail, Server, fail};
 use crate::body::{Body, BodyError};
 use crate::error::ErrorCode;
@@ -13,14 +14,23 @@ use std::collections::BTreeMap;
 
 /// Send counts per one-second window (volatile: they restart empty after a
 /// server restart).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Rates {
     window: u64,
-    users: BTreeMap<UserId, u32>,
+    users: UserMap<u32>,
     groups: BTreeMap<GroupId, u32>,
 }
 
 impl Rates {
+    /// No sends counted yet; users hashed by `hash`.
+    pub(crate) fn new(hash: UserHash) -> Self {
+        Rates {
+            window: 0,
+            users: user_map::new(hash),
+            groups: BTreeMap::new(),
+        }
+    }
+
     fn roll(&mut self, now: Millis) {
         let window = now.0 / 1000;
         if window != self.window {
@@ -77,22 +87,24 @@ impl Server {
             return fail(ErrorCode::BLOCKED_BY_RULE, "blocked by a custom rule");
         }
         let group = self.check_target(now, user, s)?;
-        self.rates.roll(now);
-        let mine = self.rates.users.get(user).copied().unwrap_or(0);
-        if mine >= self.config.user_rate {
+        let rates = &mut self.rates;
+        rates.roll(now);
+        // One lookup: a refused send leaves at most a zero count behind.
+        let mine = rates.users.entry(user.clone()).or_default();
+        if *mine >= self.config.user_rate {
             return fail(ErrorCode::RATE_LIMITED, "too many messages; retry later");
         }
         if let Some(g) = &group {
-            let count = u64::from(self.rates.groups.get(g).copied().unwrap_or(0));
+            let count = u64::from(rates.groups.get(g).copied().unwrap_or(0));
             if count * 100 >= u64::from(self.config.group_rate) * share(s.priority) {
                 return fail(
                     ErrorCode::RATE_LIMITED,
                     format!("group {g} is busy; retry later"),
                 );
             }
-            *self.rates.groups.entry(g.clone()).or_default() += 1;
+            *rates.groups.entry(g.clone()).or_default() += 1;
         }
-        *self.rates.users.entry(user.clone()).or_default() += 1;
+        *mine += 1;
         Ok(())
     }
 

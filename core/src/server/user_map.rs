@@ -1,7 +1,8 @@
-//! Maps keyed by user id: hashed, so that a lookup costs one hash and one
-//! comparison however many users the server holds (a B-tree compares ids
-//! down its depth: with 2,000 users online, those comparisons were a
-//! quarter of a send's instructions).
+//! Maps keyed by user id (users, their online connections, their send
+//! counts): hashed, so that a lookup costs one hash and one comparison
+//! however many users the server holds (a B-tree compares ids down its
+//! depth: with 2,000 users online, those comparisons were a quarter of a
+//! send's instructions).
 //!
 //! The hash is SipHash-1-3 under a key derived from the server's secret:
 //! ids crafted to collide cannot be found without it, and the key is
