@@ -4,11 +4,12 @@
 //! depth: with 2,000 users online, those comparisons were a quarter of a
 //! send's instructions).
 //!
-//! The hash is SipHash-1-3 under a key derived from the server's secret:
-//! ids crafted to collide cannot be found without it, and the key is
-//! derived, not drawn, so the same inputs give the same outputs. No output
-//! depends on a map's order: a checkpoint writes its users sorted by id,
-//! as the B-tree it replaced did.
+//! The hash is aHash (the `ahash` crate, without its random seeding) under
+//! a key derived from the server's secret: ids crafted to collide need the
+//! key, and the key is derived, not drawn, so the same inputs give the same
+//! outputs. (SipHash-1-3 under the same key made a two-user send 16 %
+//! dearer, against 7 %.) No output depends on a map's order: a checkpoint
+//! writes its users sorted by id, as the B-tree it replaced did.
 
 use super::token;
 use crate::ids::UserId;
@@ -34,6 +35,20 @@ impl UserHash {
             state: ahash::RandomState::with_seeds(a, b, c, d),
         }
     }
+
+    /// The hasher keyed by the server's `secret` (through HMAC-SHA256, so
+    /// the key says nothing of the secret).
+    pub(crate) fn from_secret(secret: &[u8]) -> Self {
+        let bytes = token::mac(secret, "natter user map key")
+            .finalize()
+            .into_bytes();
+        let word = |at: usize| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(word)
+        };
+        UserHash::with_keys([word(0), word(8), word(16), word(24)])
+    }
 }
 
 /// Hashers are the same when their keys are.
@@ -50,22 +65,6 @@ impl Eq for UserHash {}
 impl Default for UserHash {
     fn default() -> Self {
         UserHash::with_keys([0; 4])
-    }
-}
-
-impl UserHash {
-    /// The hasher keyed by the server's `secret` (through HMAC-SHA256, so
-    /// the key says nothing of the secret).
-    pub(crate) fn from_secret(secret: &[u8]) -> Self {
-        let bytes = token::mac(secret, "natter user map key")
-            .finalize()
-            .into_bytes();
-        let half = |at: usize| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[at..at + 8]);
-            u64::from_le_bytes(word)
-        };
-        UserHash::with_keys([half(0), half(8), half(16), half(24)])
     }
 }
 
