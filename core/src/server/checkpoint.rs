@@ -150,8 +150,10 @@ impl Server {
         let mut server = Server::new(config);
         if let Some(checkpoint) = checkpoint {
             let mut state = checkpoint.state()?;
+            // The key the fresh state was given (`Server::new`), not derived again.
+            let hash = server.state.users.hasher().clone();
             let config = &server.config;
-            state.reopen(config.inbox_limit, config.dedup_window, config.user_hash());
+            state.reopen(config.inbox_limit, config.dedup_window, hash);
             server.state = state;
         }
         server.replay(records);
