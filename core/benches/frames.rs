@@ -83,7 +83,7 @@ fn online_server(users: &[String]) -> natter_core::server::Server {
             Millis(u64::MAX / 4),
         );
         server.handle_connect(Millis(0), conn);
-        let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"d"}}"#);
+        let hello = format!(r#"{{"type":"hello","versions":[1,2],"token":"{tok}","device":"d"}}"#);
         server
             .handle_bytes(Millis(0), conn, hello.as_bytes())
             .expect("valid");

@@ -212,19 +212,30 @@ impl Sent {
     /// exact length (ids never need escaping).
     pub(crate) fn write_frame(&self, out: &mut Vec<u8>) {
         const FIXED: usize = r#"{"type":"sent","id":"","mid":"","ts":}"#.len();
-        let (mut mid, mut ts) = (itoa::Buffer::new(), itoa::Buffer::new());
+        const SEQ: &str = ",\"seq\":";
+        let (mut mid, mut ts, mut seq) = (
+            itoa::Buffer::new(),
+            itoa::Buffer::new(),
+            itoa::Buffer::new(),
+        );
         let (id, mid, ts) = (
             self.id.as_str(),
             mid.format(self.mid.0),
             ts.format(self.ts.0),
         );
-        out.reserve_exact(FIXED + id.len() + mid.len() + ts.len());
+        let seq = self.seq.map(|s| seq.format(s.0));
+        let seq_len = seq.map_or(0, |s| SEQ.len() + s.len());
+        out.reserve_exact(FIXED + id.len() + mid.len() + ts.len() + seq_len);
         put(out, "{\"type\":\"sent\",\"id\":");
         write_id(out, id);
         put(out, ",\"mid\":\"");
         put(out, mid);
         put(out, "\",\"ts\":");
         put(out, ts);
+        if let Some(seq) = seq {
+            put(out, SEQ);
+            put(out, seq);
+        }
         out.push(b'}');
     }
 }
@@ -371,8 +382,10 @@ mod tests {
             id in id(),
             mid in any::<u64>(),
             ts in any::<u64>(),
+            seq in proptest::option::of(any::<u64>()),
         ) {
-            let sent = Sent::new(RequestId::new(id).unwrap(), MessageId(mid), Millis(ts));
+            let mut sent = Sent::new(RequestId::new(id).unwrap(), MessageId(mid), Millis(ts));
+            sent.seq = seq.map(Seq);
             encodes_as_serde(&ServerFrame::Sent(sent))?;
         }
 

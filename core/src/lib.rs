@@ -51,4 +51,4 @@ pub use time::{Millis, Now};
 
 /// The protocol versions this crate speaks, client and server alike
 /// (PROTOCOL.md §2: the server picks the highest version both speak).
-pub const VERSIONS: &[u16] = &[1];
+pub const VERSIONS: &[u16] = &[1, 2];

@@ -4,11 +4,11 @@
 use super::outbox::Stage;
 use super::{Client, CommandError, Event, Outcome};
 use crate::body::{Attachment, Body, BodyError};
-use crate::frame::ClientFrame;
 use crate::frame::client::{ReceiptKind, Send};
-use crate::frame::server::Sent;
-use crate::ids::{MessageId, RequestId};
-use crate::message::{Conversation, Ext, Priority, PushInfo};
+use crate::frame::server::{Delivery, Sent};
+use crate::frame::{ClientFrame, ServerFrame};
+use crate::ids::{MessageId, RequestId, UserId};
+use crate::message::{Conversation, Ext, Message, Priority, PushInfo};
 use crate::time::Millis;
 
 /// A message to send, built with [`Outgoing::new`] and the `with_*`
@@ -271,7 +271,9 @@ impl Client {
     }
 
     /// The server stored a message this client sent. The conversation list
-    /// follows when the sender's copy arrives in inbox order.
+    /// follows when the sender's copy arrives in inbox order; an answer
+    /// with `seq` stands for that copy (protocol version 2, PROTOCOL.md
+    /// §6.3), which is then rebuilt here from the send.
     pub(crate) fn on_sent(&mut self, now: Millis, s: Sent) {
         let Some(p) = self.outbox.get(&s.id) else {
             return;
@@ -279,7 +281,16 @@ impl Client {
         if !matches!(p.stage, Stage::Queued | Stage::InFlight { .. }) {
             return;
         }
-        if matches!(p.frame, ClientFrame::Send(_)) {
+        let mut copy = None;
+        if let ClientFrame::Send(send) = &p.frame {
+            copy = s.seq.zip(self.user.clone()).map(|(seq, me)| {
+                let msg = own_copy(send, me, &s);
+                let delivery = Delivery {
+                    seq: Some(seq),
+                    msg: msg.into(),
+                };
+                (seq, ServerFrame::Msg(delivery))
+            });
             self.remember_own(s.mid, s.ts);
             self.sent.insert(s.id.clone(), s.mid);
         }
@@ -292,6 +303,9 @@ impl Client {
                 ts: s.ts,
             },
         );
+        if let Some((seq, frame)) = copy {
+            self.arrive(now, seq, frame);
+        }
     }
 
     /// Starts remembering one of this user's messages (kept if known).
@@ -307,4 +321,16 @@ impl Client {
             );
         }
     }
+}
+
+/// The sender's copy of `send` as the server stored it: the send's fields,
+/// with the id, sender and time the answer gives.
+fn own_copy(send: &Send, me: UserId, sent: &Sent) -> Message {
+    let mut msg = Message::new(sent.mid, me, send.to.clone(), sent.ts, send.body.clone());
+    msg.req = Some(sent.id.clone());
+    msg.ext = send.ext.clone();
+    msg.priority = send.priority;
+    msg.online_only = send.online_only;
+    msg.group_ack = send.group_ack;
+    msg
 }

@@ -128,12 +128,22 @@ pub struct Sent {
     pub mid: MessageId,
     /// The server's timestamp of the message.
     pub ts: Millis,
+    /// The sender's copy's place in the sender's inbox, when this answer
+    /// stands for that copy on this connection: the copy is then not sent
+    /// to this connection as a `msg` (PROTOCOL.md §6.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
 }
 
 impl Sent {
-    /// One with every required field given.
+    /// One with every required field given; `seq` starts absent.
     pub fn new(id: RequestId, mid: MessageId, ts: Millis) -> Self {
-        Sent { id, mid, ts }
+        Sent {
+            id,
+            mid,
+            ts,
+            seq: None,
+        }
     }
 }
 

@@ -141,14 +141,10 @@ impl Server {
         }
         match parked.input {
             Waiting::Request { conn, frame } => {
-                let user = self
-                    .conns
-                    .get(&conn)
-                    .and_then(|c| c.session.as_ref())
-                    .map(|s| s.user.clone());
-                if let Some(user) = user {
+                let session = self.conns.get(&conn).and_then(|c| c.session.clone());
+                if let Some(session) = session {
                     self.reloaded = true;
-                    self.on_request(now, conn, &user, *frame);
+                    self.on_request(now, conn, &session, *frame);
                     self.reloaded = false;
                 }
             }

@@ -124,6 +124,7 @@ mod inbox_form;
 mod last_entry;
 mod load;
 mod output;
+mod own_copy;
 mod recall;
 mod receipts;
 pub mod records;
@@ -154,6 +155,7 @@ use crate::message::Ext;
 use crate::time::{Millis, Now};
 use output::Outputs;
 use records::Answer;
+use session::Session;
 use state::{Appended, State};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -216,7 +218,7 @@ pub enum ServerEvent {
 /// The volatile state of one connection.
 #[derive(Clone, Debug)]
 struct Conn {
-    session: Option<session::Session>,
+    session: Option<Session>,
     last_heard: Millis,
     wake: Option<Millis>,
 }
@@ -243,6 +245,9 @@ pub struct Server {
     /// The inbox entries the record being committed appended (a buffer
     /// kept between commits, empty there; not state).
     appended: Appended,
+    /// The send being handled, whose copy its own connection may skip
+    /// (`own_copy.rs`; `None` between sends).
+    own_copy: Option<own_copy::OwnCopy>,
 }
 
 /// A request's failure: code and reason.
@@ -270,6 +275,7 @@ impl Server {
             reloaded: false,
             overlay: BTreeMap::new(),
             appended: Appended::new(),
+            own_copy: None,
         }
     }
 
@@ -510,7 +516,7 @@ impl Server {
                     self.acked(conn, a.seq);
                 }
             }
-            (Some(s), request) => self.on_request(now, conn, &s.user, request),
+            (Some(s), request) => self.on_request(now, conn, &s, request),
         }
     }
 
@@ -664,7 +670,8 @@ impl Server {
 
     /// A request from a ready connection: answered from the idempotency
     /// window when repeated, else handled once.
-    fn on_request(&mut self, now: Now, conn: ConnectionId, user: &UserId, frame: ClientFrame) {
+    fn on_request(&mut self, now: Now, conn: ConnectionId, session: &Session, frame: ClientFrame) {
+        let user = &session.user;
         let Some(id) = frame.request_id().cloned() else {
             return;
         };
@@ -681,7 +688,7 @@ impl Server {
         if self.park_request(conn, &frame) {
             return;
         }
-        let result = self.dispatch(now, conn, user, &id, frame);
+        let result = self.dispatch(now, conn, session, &id, frame);
         match result {
             Ok(Some(frame)) => self.transmit(conn, frame),
             Ok(None) => {}
@@ -708,14 +715,15 @@ impl Server {
         &mut self,
         at: Now,
         conn: ConnectionId,
-        user: &UserId,
+        session: &Session,
         id: &RequestId,
         frame: ClientFrame,
     ) -> Result<Option<ServerFrame>, Fail> {
         use ClientFrame as C;
         let now = at.wall;
+        let user = &session.user;
         match frame {
-            C::Send(s) => self.on_send(now, user, s),
+            C::Send(s) => self.on_send(now, session.folds_own_copy(conn), user, s),
             C::Recall(r) => self.on_recall(now, user, id, r.mid),
             C::Receipt(r) => self.on_receipt(now, user, id, r.kind, r.mid),
             C::ConvRead(r) => self.on_conv_read(now, user, id, r.conv, r.upto),
@@ -754,7 +762,7 @@ fn answer_frame(id: RequestId, answer: Answer) -> ServerFrame {
     use crate::frame::group::GroupCreated;
     use crate::frame::server::{Done, Sent, ThreadCreated};
     match answer {
-        Answer::Sent { mid, ts } => ServerFrame::Sent(Sent { id, mid, ts }),
+        Answer::Sent { mid, ts } => ServerFrame::Sent(Sent::new(id, mid, ts)),
         Answer::Ok { pending } => ServerFrame::Ok(Done { id, pending }),
         Answer::GroupCreated { group } => ServerFrame::GroupCreated(GroupCreated { id, group }),
         Answer::ThreadCreated { info } => {

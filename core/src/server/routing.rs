@@ -1,11 +1,12 @@
 //! Sending: rules, storage, fan-out to inboxes and online devices, chat
 //! rooms and online-only messages, and offline push.
 
+use super::own_copy::OwnCopy;
 use super::records::{Answer, Record};
-use super::{Fail, PushNotice, Server, ServerEvent};
+use super::{ConnectionId, Fail, PushNotice, Server, ServerEvent};
 use crate::frame::ServerFrame;
 use crate::frame::client::Send;
-use crate::frame::server::Delivery;
+use crate::frame::server::{Delivery, Sent};
 use crate::ids::{MessageId, UserId};
 use crate::message::{Conversation, Message};
 use crate::time::Millis;
@@ -14,6 +15,7 @@ impl Server {
     pub(crate) fn on_send(
         &mut self,
         now: Millis,
+        fold: Option<ConnectionId>,
         user: &UserId,
         mut s: Send,
     ) -> Result<Option<ServerFrame>, Fail> {
@@ -43,10 +45,13 @@ impl Server {
         } else {
             // The stored message carries its request id: its record is the
             // answer's too (`State::apply_stored`), one record, not two.
+            self.own_copy = fold.map(|conn| OwnCopy::new(conn, mid));
             self.commit(Record::Stored {
                 msg: std::sync::Arc::clone(&msg),
             });
-            Some(super::answer_frame(s.id.clone(), answer))
+            let mut sent = Sent::new(s.id.clone(), mid, now);
+            sent.seq = self.own_copy.take().and_then(OwnCopy::seq);
+            Some(ServerFrame::Sent(sent))
         };
         if ephemeral {
             self.deliver_ephemeral(&msg);

@@ -36,6 +36,8 @@ pub(crate) struct Session {
     pub(crate) user: UserId,
     pub(crate) token_expires: Millis,
     pub(crate) warned: bool,
+    /// The protocol version agreed in the hello.
+    pub(crate) version: u16,
     /// Its inbox stream's flow control.
     pub(crate) window: Window,
 }
@@ -84,6 +86,7 @@ impl Server {
                 user: user.clone(),
                 token_expires: expires,
                 warned: false,
+                version,
                 window: Window {
                     sent: hello.last_seq,
                     acked: hello.last_seq,

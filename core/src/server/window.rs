@@ -33,7 +33,9 @@ impl Server {
             .first()
             .map_or(upto, |(seq, _)| seq.saturating_sub(1));
         for seq in from..=last {
-            if let Some(frame) = self.inbox_frame(&user, Seq(seq)) {
+            if let Some(frame) = self.inbox_frame(&user, Seq(seq))
+                && !self.folds_own_copy(conn, &frame)
+            {
                 self.transmit(conn, frame);
             }
         }

@@ -324,11 +324,35 @@ fn a_failed_upload_fails_the_send_and_resend_asks_again() {
     assert!(t.sent().is_empty());
 }
 
+/// Sends "x" to bob and takes the frame it went out in; returns its id.
+fn send_x(t: &mut T) -> RequestId {
+    let id = t.c.send(t.now, Outgoing::new(bob(), text("x"))).unwrap();
+    t.sent();
+    id
+}
+
+/// A client whose send of "x" was answered `sent` 9 at ts 5, standing for
+/// its copy at `seq`.
+fn answered_with_seq(seq: u64) -> (T, RequestId) {
+    let mut t = T::ready();
+    let id = send_x(&mut t);
+    t.feed(&format!(
+        r#"{{"type":"sent","id":"{id}","mid":"9","ts":5,"seq":{seq}}}"#
+    ));
+    (t, id)
+}
+
+/// Bob's message `mid`, "y", at inbox position `seq`.
+fn from_bob(seq: u64, mid: u64) -> String {
+    format!(
+        r#"{{"type":"msg","seq":{seq},"msg":{{"mid":"{mid}","from":"bob","to":{{"chat":"single","id":"alice"}},"ts":6,"body":{{"type":"text","text":"y"}}}}}}"#
+    )
+}
+
 #[test]
 fn the_senders_copy_completes_a_send_whose_answer_was_lost() {
     let mut t = T::ready();
-    let id = t.c.send(t.now, Outgoing::new(bob(), text("x"))).unwrap();
-    t.sent();
+    let id = send_x(&mut t);
     t.c.handle_disconnect(t.now);
     t.c.handle_connect(t.now);
     t.feed(WELCOME);
@@ -356,6 +380,52 @@ fn the_senders_copy_completes_a_send_whose_answer_was_lost() {
         Some(MessageId(9))
     );
     assert_eq!(t.c.conversations()[0].unread, 0);
+}
+
+#[test]
+fn a_sent_with_seq_stands_for_the_copy_in_inbox_order() {
+    let (mut t, id) = answered_with_seq(1);
+    assert_eq!(
+        outcomes(&t.events()),
+        vec![Outcome::Sent {
+            id: id.clone(),
+            mid: MessageId(9),
+            ts: Millis(5)
+        }]
+    );
+    let conv = t.c.conversation(&bob()).unwrap();
+    assert_eq!(conv.last.as_ref().map(|e| e.mid()), Some(MessageId(9)));
+    assert_eq!(conv.unread, 0);
+    // Seq 1 is processed: bob's reply at seq 2 is next, not held.
+    t.feed(&from_bob(2, 10));
+    let events = t.events();
+    assert!(
+        matches!(&events[..], [Event::Message(m)] if m.mid == MessageId(10)),
+        "{events:?}"
+    );
+    // The copy replayed after all (a resume) is a duplicate.
+    t.feed(&format!(
+        r#"{{"type":"msg","seq":1,"msg":{{"mid":"9","from":"alice","to":{TO_BOB},"ts":5,"req":"{id}","body":{{"type":"text","text":"x"}}}}}}"#
+    ));
+    assert!(t.events().is_empty());
+}
+
+#[test]
+fn a_sent_with_seq_beyond_a_gap_ends_the_send_and_waits_for_the_gap() {
+    let (mut t, _) = answered_with_seq(2);
+    assert_eq!(outcomes(&t.events()).len(), 1);
+    assert_eq!(t.c.conversation(&bob()).map(|c| c.last.is_some()), None);
+    t.feed(&from_bob(1, 8));
+    let events = t.events();
+    assert!(
+        matches!(&events[..], [Event::Message(m)] if m.mid == MessageId(8)),
+        "{events:?}"
+    );
+    assert_eq!(
+        t.c.conversation(&bob())
+            .and_then(|c| c.last.as_ref().map(|e| e.mid())),
+        Some(MessageId(9))
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ fn connect_sends_hello_and_welcome_makes_the_session_ready() {
     assert_eq!(
         t.sent(),
         vec![json(&format!(
-            r#"{{"type":"hello","versions":[1],"token":"tok","device":"d1","last_seq":0,"agent":"natter-core/{}"}}"#,
+            r#"{{"type":"hello","versions":[1,2],"token":"tok","device":"d1","last_seq":0,"agent":"natter-core/{}"}}"#,
             env!("CARGO_PKG_VERSION")
         ))]
     );

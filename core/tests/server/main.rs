@@ -5,6 +5,7 @@
 
 mod durability;
 mod groups;
+mod own_copy;
 mod persist_gate;
 mod props;
 mod receipts;
@@ -85,9 +86,19 @@ impl S {
     /// Opens a connection and logs `name` in, resuming after `last_seq`;
     /// returns it with the frames it got (welcome, replay, ...).
     pub(crate) fn login_from(&mut self, name: &str, last_seq: u64) -> (ConnectionId, Vec<Value>) {
+        self.login_speaking(name, last_seq, "[1]")
+    }
+
+    /// [`S::login_from`] with the hello's `versions` (a JSON array).
+    pub(crate) fn login_speaking(
+        &mut self,
+        name: &str,
+        last_seq: u64,
+        versions: &str,
+    ) -> (ConnectionId, Vec<Value>) {
         let c = self.open();
         let hello = format!(
-            r#"{{"type":"hello","versions":[1],"token":"{}","device":"dev{}","last_seq":{last_seq}}}"#,
+            r#"{{"type":"hello","versions":{versions},"token":"{}","device":"dev{}","last_seq":{last_seq}}}"#,
             token_for(name),
             c.0
         );

@@ -25,7 +25,7 @@ fn forged_expired_and_versionless_hellos_are_refused_and_closed() {
         ),
         (token::mint(SECRET, &user("alice"), Millis(5)), "[1]", 419),
         ("garbage".to_owned(), "[1]", 401),
-        (token_for("alice"), "[2,3]", 426),
+        (token_for("alice"), "[3,4]", 426),
     ];
     for (tok, versions, code) in cases {
         let c = t.open();
@@ -36,7 +36,7 @@ fn forged_expired_and_versionless_hellos_are_refused_and_closed() {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0]["type"], "refuse");
         assert_eq!(got[0]["code"], code);
-        assert_eq!(got[0]["versions"], json("[1]"));
+        assert_eq!(got[0]["versions"], json("[1,2]"));
         assert_eq!(
             t.events(),
             vec![ServerEvent::Close {

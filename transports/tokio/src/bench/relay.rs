@@ -70,11 +70,15 @@ pub(crate) async fn sender(
             return Err("the server closed a sender".into());
         };
         for text in texts {
+            if text.contains(r#""type":"error""#) {
+                return Err(format!("a send failed: {text}").into());
+            }
             if text.contains(r#""type":"sent""#) {
                 answered += 1;
-            } else if text.contains(r#""type":"error""#) {
-                return Err(format!("a send failed: {text}").into());
-            } else if let Some(s) = number(&text, r#""seq""#) {
+            }
+            // An inbox event: the sender's copy, as a `msg` or (version 2)
+            // as the `sent` that stands for it.
+            if let Some(s) = number(&text, r#""seq""#) {
                 seq = s;
                 unacked += 1;
                 if unacked >= ACK_EVERY {

@@ -23,12 +23,13 @@ pub(crate) async fn open(url: &str) -> Result<Ws, Error> {
     Ok(ws)
 }
 
-/// Opens a session for `user`: connects, says hello, waits for welcome.
+/// Opens a session for `user`: connects, says hello (speaking versions 1
+/// and 2), waits for welcome.
 pub(crate) async fn session(url: &str, secret: &str, user: &str) -> Result<Ws, Error> {
     let id = UserId::new(user)?;
     let tok = token::mint(secret.as_bytes(), &id, Millis(wall_clock().0 + 3_600_000));
     let mut ws = open(url).await?;
-    let hello = format!(r#"{{"type":"hello","versions":[1],"token":"{tok}","device":"b"}}"#);
+    let hello = format!(r#"{{"type":"hello","versions":[1,2],"token":"{tok}","device":"b"}}"#);
     ws.send(Message::text(hello)).await?;
     let first = tokio::time::timeout(Duration::from_secs(30), ws.next()).await;
     match first {
