@@ -12,7 +12,8 @@ const USERS: [&str; 3] = ["alice", "bob", "carol"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Login(usize),
+    /// A user logs in, speaking protocol version 2 (else only 1).
+    Login(usize, bool),
     Drop(usize),
     Direct {
         conn: usize,
@@ -65,7 +66,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let c = 0usize..6;
     prop_oneof![
-        2 => (0usize..3).prop_map(Op::Login),
+        2 => (0usize..3, any::<bool>()).prop_map(|(u, v2)| Op::Login(u, v2)),
         1 => c.clone().prop_map(Op::Drop),
         4 => (c.clone(), 0usize..3).prop_map(|(conn, to)| Op::Direct { conn, to }),
         3 => (c.clone(), 0usize..3).prop_map(|(conn, group)| Op::ToGroup { conn, group }),
@@ -211,13 +212,37 @@ fn per_connection(frames: &[(u64, Value)]) -> BTreeMap<u64, (Vec<Value>, Vec<Val
     by
 }
 
+/// Each connection's inbox positions in the order they came, `msg` or
+/// (version 2) `sent` alike: every connection here logs in from 0 and
+/// never acknowledges, so they must run 1, 2, 3, ... without a gap or a
+/// repeat.
+fn gapless_streams(frames: &[(u64, Value)]) -> Result<(), String> {
+    let mut next: BTreeMap<u64, u64> = BTreeMap::new();
+    for (c, f) in frames {
+        let Some(seq) = f.get("seq").and_then(Value::as_u64) else {
+            continue;
+        };
+        if f["type"] == "pong" || f["type"] == "welcome" {
+            continue;
+        }
+        let want = next.entry(*c).or_insert(1);
+        if seq != *want {
+            return Err(format!("connection {c}: position {seq}, not {want}: {f}"));
+        }
+        *want += 1;
+    }
+    Ok(())
+}
+
 fn run_with(config: ServerConfig, ops: &[Op]) -> (S, World) {
     let mut t = S::with(config);
     let mut w = World::default();
     for op in ops {
         match op {
-            Op::Login(u) => {
-                let (c, _) = t.login_from(USERS[*u], 0);
+            Op::Login(u, v2) => {
+                let versions = if *v2 { "[1,2]" } else { "[1]" };
+                let (c, got) = t.login_speaking(USERS[*u], 0, versions);
+                w.frames.extend(got.into_iter().map(|f| (c.0, f)));
                 w.conns.push((c, USERS[*u]));
             }
             Op::Drop(k) => {
@@ -345,6 +370,7 @@ proptest! {
     fn random_operations_keep_the_server_promises(ops in prop::collection::vec(op(), 1..60)) {
         let (mut t, w) = run(&ops);
         prop_assert!(w.violations.is_empty(), "{:?}", w.violations);
+        prop_assert_eq!(gapless_streams(&w.frames), Ok(()));
         for id in w.requests.keys() {
             prop_assert_eq!(w.answers.get(id).copied(), Some(1), "request {} answers", id);
         }
@@ -368,6 +394,7 @@ proptest! {
         let (mut all, w_all) = run(&ops);
         let (mut small, w_small) = run_with(small_window(), &ops);
         prop_assert!(w_small.violations.is_empty(), "{:?}", w_small.violations);
+        prop_assert_eq!(gapless_streams(&w_small.frames), Ok(()));
         prop_assert_eq!(&w_small.answers, &w_all.answers);
         prop_assert_eq!(per_connection(&w_small.frames), per_connection(&w_all.frames));
         prop_assert_eq!(&small.records, &all.records);
