@@ -75,9 +75,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         send.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         send.extend_from_slice(br#"","to":{"chat":"single","id":""#);
         send.extend_from_slice(to.as_bytes());
-        send.extend_from_slice(
-            br#""},"body":{"type":"text","text":"hello, how are you today?"}}"#,
-        );
+        send.extend_from_slice(br#""},"body":{"type":"text","text":"hello, how are you today?"}}"#);
         server.handle_bytes(Millis(n), ConnectionId(2 * i + 1), &send)?;
         drain(&mut server, &codec)?;
     }

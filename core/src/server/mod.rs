@@ -723,7 +723,7 @@ impl Server {
         let now = at.wall;
         let user = &session.user;
         match frame {
-            C::Send(s) => self.on_send(now, session.folds_own_copy(conn), user, s),
+            C::Send(s) => self.on_send(now, session.folds_own_copy().then_some(conn), user, s),
             C::Recall(r) => self.on_recall(now, user, id, r.mid),
             C::Receipt(r) => self.on_receipt(now, user, id, r.kind, r.mid),
             C::ConvRead(r) => self.on_conv_read(now, user, id, r.conv, r.upto),

@@ -43,9 +43,9 @@ impl OwnCopy {
 }
 
 impl Session {
-    /// `conn`, this session's connection, when its sends fold their copy.
-    pub(crate) fn folds_own_copy(&self, conn: ConnectionId) -> Option<ConnectionId> {
-        (self.version >= FOLDS_OWN_COPY).then_some(conn)
+    /// Whether this session's sends fold their copy into `sent`.
+    pub(crate) fn folds_own_copy(&self) -> bool {
+        self.version >= FOLDS_OWN_COPY
     }
 }
 
