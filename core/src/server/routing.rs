@@ -36,12 +36,11 @@ impl Server {
             json: Default::default(),
         };
         let ephemeral = msg.online_only || matches!(msg.to, Conversation::Room(_));
-        let answer = Answer::Sent { mid, ts: now };
         let msg = std::sync::Arc::new(msg);
         let frame = if msg.online_only {
             // Nothing is stored: the answer is a record of its own (it also
             // reserves the message id).
-            self.answered(user, &s.id, answer)?
+            self.answered(user, &s.id, Answer::Sent { mid, ts: now })?
         } else {
             // The stored message carries its request id: its record is the
             // answer's too (`State::apply_stored`), one record, not two.
