@@ -7,8 +7,8 @@ use crate::body::{Attachment, Body, BodyError};
 use crate::frame::client::{ReceiptKind, Send};
 use crate::frame::server::{Delivery, Sent};
 use crate::frame::{ClientFrame, ServerFrame};
-use crate::ids::{MessageId, RequestId, UserId};
-use crate::message::{Conversation, Ext, Message, Priority, PushInfo};
+use crate::ids::{MessageId, RequestId};
+use crate::message::{Conversation, Ext, Priority, PushInfo};
 use crate::time::Millis;
 
 /// A message to send, built with [`Outgoing::new`] and the `with_*`
@@ -284,7 +284,7 @@ impl Client {
         let mut copy = None;
         if let ClientFrame::Send(send) = &p.frame {
             copy = s.seq.zip(self.user.clone()).map(|(seq, me)| {
-                let msg = own_copy(send, me, &s);
+                let msg = send.clone().into_message(s.mid, me, s.ts);
                 let delivery = Delivery {
                     seq: Some(seq),
                     msg: msg.into(),
@@ -321,16 +321,4 @@ impl Client {
             );
         }
     }
-}
-
-/// The sender's copy of `send` as the server stored it: the send's fields,
-/// with the id, sender and time the answer gives.
-fn own_copy(send: &Send, me: UserId, sent: &Sent) -> Message {
-    let mut msg = Message::new(sent.mid, me, send.to.clone(), sent.ts, send.body.clone());
-    msg.req = Some(sent.id.clone());
-    msg.ext = send.ext.clone();
-    msg.priority = send.priority;
-    msg.online_only = send.online_only;
-    msg.group_ack = send.group_ack;
-    msg
 }

@@ -5,8 +5,9 @@
 //! [`super::server`]).
 
 use crate::body::Body;
-use crate::ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId};
-use crate::message::{Conversation, Ext, Priority, PushInfo, is_false};
+use crate::ids::{DeviceId, GroupId, MessageId, RequestId, Seq, ThreadId, UserId};
+use crate::message::{Conversation, Ext, Message, Priority, PushInfo, is_false};
+use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
 /// Opens a session: the first frame on every connection.
@@ -115,6 +116,27 @@ impl Send {
             online_only: Default::default(),
             group_ack: Default::default(),
             push: Default::default(),
+        }
+    }
+
+    /// The message this send asks for, as a server stores it: the id,
+    /// sender and time are the server's, the request id is its `req`, and
+    /// `push` is left behind (it is no part of the message). The server
+    /// stores it so, and a version 2 client rebuilds its own copy so
+    /// (PROTOCOL.md §6.3).
+    pub(crate) fn into_message(self, mid: MessageId, from: UserId, ts: Millis) -> Message {
+        Message {
+            mid,
+            from,
+            to: self.to,
+            ts,
+            req: Some(self.id),
+            body: self.body,
+            ext: self.ext,
+            priority: self.priority,
+            online_only: self.online_only,
+            group_ack: self.group_ack,
+            json: Default::default(),
         }
     }
 }

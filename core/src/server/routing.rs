@@ -22,25 +22,14 @@ impl Server {
         s.to = self.shared(s.to);
         self.check_send(now, user, &s)?;
         let mid = MessageId(self.state.next_mid);
-        let msg = Message {
-            mid,
-            from: user.clone(),
-            to: s.to,
-            ts: now,
-            req: Some(s.id.clone()),
-            body: s.body,
-            ext: s.ext,
-            priority: s.priority,
-            online_only: s.online_only,
-            group_ack: s.group_ack,
-            json: Default::default(),
-        };
+        let (id, push) = (s.id.clone(), s.push.take());
+        let msg = s.into_message(mid, user.clone(), now);
         let ephemeral = msg.online_only || matches!(msg.to, Conversation::Room(_));
         let msg = std::sync::Arc::new(msg);
         let frame = if msg.online_only {
             // Nothing is stored: the answer is a record of its own (it also
             // reserves the message id).
-            self.answered(user, &s.id, Answer::Sent { mid, ts: now })?
+            self.answered(user, &id, Answer::Sent { mid, ts: now })?
         } else {
             // The stored message carries its request id: its record is the
             // answer's too (`State::apply_stored`), one record, not two.
@@ -48,14 +37,14 @@ impl Server {
             self.commit(Record::Stored {
                 msg: std::sync::Arc::clone(&msg),
             });
-            let mut sent = Sent::new(s.id.clone(), mid, now);
+            let mut sent = Sent::new(id, mid, now);
             sent.seq = self.own_copy.take().and_then(OwnCopy::seq);
             Some(ServerFrame::Sent(sent))
         };
         if ephemeral {
             self.deliver_ephemeral(&msg);
         } else {
-            self.push_offline(&msg, s.push.as_deref());
+            self.push_offline(&msg, push.as_deref());
         }
         Ok(frame)
     }
