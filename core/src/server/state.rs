@@ -280,6 +280,47 @@ pub(crate) fn key_of<K: Ord + Clone, V>(map: &BTreeMap<K, V>, k: K) -> K {
 /// Inbox entries appended by one record: whose inbox, once per entry.
 pub(crate) type Appended = Vec<UserId>;
 
+/// [`State::each_recipient`] over the membership alone, so that a caller
+/// may change the users' states while it walks the recipients.
+fn each_recipient_in(
+    groups: &BTreeMap<GroupId, Group>,
+    threads: &BTreeMap<ThreadId, Thread>,
+    from: &UserId,
+    to: &Conversation,
+    mut f: impl FnMut(&UserId),
+) {
+    match to {
+        Conversation::Single(to) => {
+            f(from);
+            if to != from {
+                f(to);
+            }
+        }
+        Conversation::Group(g) => {
+            if let Some(g) = groups.get(g) {
+                g.members.keys().for_each(f);
+            }
+        }
+        Conversation::Room(_) => {}
+        Conversation::Thread(t) => {
+            if let Some(t) = threads.get(t) {
+                t.members.iter().for_each(f);
+            }
+        }
+    }
+}
+
+/// [`State::user_mut`] over the users alone.
+fn user_in<'a>(
+    users: &'a mut UserMap<UserState>,
+    dedup: usize,
+    user: &UserId,
+) -> &'a mut UserState {
+    users
+        .entry(user.clone())
+        .or_insert_with(|| UserState::new(dedup))
+}
+
 impl State {
     pub(crate) fn new(inbox_limit: usize, dedup: usize, hash: UserHash) -> Self {
         State {
@@ -357,10 +398,7 @@ impl State {
     }
 
     pub(crate) fn user_mut(&mut self, user: &UserId) -> &mut UserState {
-        let dedup = self.dedup;
-        self.users
-            .entry(user.clone())
-            .or_insert_with(|| UserState::new(dedup))
+        user_in(&mut self.users, self.dedup, user)
     }
 
     /// Appends an event to a user's inbox, dropping the oldest beyond the
@@ -402,31 +440,8 @@ impl State {
     /// Calls `f` with each user whose inbox a message from `from` to `to`
     /// goes to, in the order of [`State::recipients_of`], collecting
     /// nothing.
-    pub(crate) fn each_recipient(
-        &self,
-        from: &UserId,
-        to: &Conversation,
-        mut f: impl FnMut(&UserId),
-    ) {
-        match to {
-            Conversation::Single(to) => {
-                f(from);
-                if to != from {
-                    f(to);
-                }
-            }
-            Conversation::Group(g) => {
-                if let Some(g) = self.groups.get(g) {
-                    g.members.keys().for_each(f);
-                }
-            }
-            Conversation::Room(_) => {}
-            Conversation::Thread(t) => {
-                if let Some(t) = self.threads.get(t) {
-                    t.members.iter().for_each(f);
-                }
-            }
-        }
+    pub(crate) fn each_recipient(&self, from: &UserId, to: &Conversation, f: impl FnMut(&UserId)) {
+        each_recipient_in(&self.groups, &self.threads, from, to, f);
     }
 
     /// A thread's info with its current last entry.
@@ -597,33 +612,33 @@ impl State {
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default()
             .insert(msg.mid, ());
-        let recipients = self.recipients(msg);
         let listers = self
             .listers
             .entry(HistoryKey::of(&msg.from, &msg.to))
             .or_default();
+        let (groups, threads) = (&self.groups, &self.threads);
         // Nearly always already there: looked up before a clone is made.
-        for user in &recipients {
+        each_recipient_in(groups, threads, &msg.from, &msg.to, |user| {
             if !listers.contains(user) {
                 listers.insert(user.clone());
             }
-        }
-        let limit = self.inbox_limit;
-        for user in recipients {
-            let conv = Conversation::seen_by(&user, &msg.from, &msg.to);
-            let u = self.user_mut(&user);
+        });
+        let (users, dedup, limit) = (&mut self.users, self.dedup, self.inbox_limit);
+        each_recipient_in(groups, threads, &msg.from, &msg.to, |user| {
+            let conv = Conversation::seen_by(user, &msg.from, &msg.to);
+            let u = user_in(users, dedup, user);
             let c = u.convs.entry(conv).or_default();
             if c.last_mid() < Some(msg.mid) {
                 c.last = Some(LastEntry::Message(Arc::clone(msg)));
             }
-            if user != msg.from
+            if *user != msg.from
                 && msg.body.counts_unread()
                 && c.read_upto.is_none_or(|r| msg.mid > r)
             {
                 c.add_unread(msg.mid);
             }
-            Self::push_into(u, limit, &user, InboxEvent::Msg(msg.mid), out);
-        }
+            Self::push_into(u, limit, user, InboxEvent::Msg(msg.mid), out);
+        });
         if let Conversation::Thread(t) = &msg.to {
             if let Some(thread) = self.threads.get_mut(t) {
                 thread.info.count = thread.info.count.saturating_add(1);
