@@ -18,7 +18,7 @@ const MESSAGE_CAPACITY: usize = 192;
 /// clone starts empty (a clone may be changed), equality ignores it, and
 /// it is never serialized itself.
 #[derive(Default)]
-pub(crate) struct JsonCache(OnceLock<Box<[u8]>>);
+pub(crate) struct JsonCache(OnceLock<Vec<u8>>);
 
 impl Clone for JsonCache {
     fn clone(&self) -> Self {
@@ -52,7 +52,14 @@ impl Message {
         }
         let mut json = Vec::with_capacity(MESSAGE_CAPACITY);
         self.write_json(&mut json)?;
-        Ok(self.json.0.get_or_init(|| json.into_boxed_slice()))
+        // A message that fits the first buffer keeps it whole (fewer than
+        // MESSAGE_CAPACITY spare bytes; a shrink is a reallocation, a
+        // fifth of the encoding's cost); a longer one, grown by doubling,
+        // gives back what it does not use.
+        if json.capacity() > MESSAGE_CAPACITY {
+            json.shrink_to_fit();
+        }
+        Ok(self.json.0.get_or_init(|| json))
     }
 }
 
