@@ -53,14 +53,30 @@ fn check_id(kind: &'static str, s: &str) -> Result<(), IdError> {
     if s.len() > MAX_ID_LEN {
         return Err(IdError::TooLong { kind, len: s.len() });
     }
-    match s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | ':')))
-    {
+    if s.bytes().all(|b| ID_BYTES[usize::from(b)]) {
+        return Ok(());
+    }
+    match s.chars().find(|&c| !c.is_ascii() || !ID_BYTES[c as usize]) {
         Some(ch) => Err(IdError::BadChar { kind, ch }),
         None => Ok(()),
     }
 }
+
+/// The bytes an identifier may hold, as a table: a byte's test is one load
+/// (an id is checked on every frame that names one).
+static ID_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b: u8 = 0;
+    loop {
+        table[b as usize] =
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@' | b':');
+        if b == u8::MAX {
+            break;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Visits a JSON string, validates it, and only then allocates.
 struct IdVisitor<T> {
@@ -86,8 +102,23 @@ macro_rules! string_id {
         $(#[$doc])*
         ///
         /// Shared, not copied: a clone is a reference count.
-        #[derive(Clone, PartialEq, Eq, Hash)]
+        #[derive(Clone, Eq)]
         pub struct $name(Arc<str>);
+
+        /// Hashed as the string is, so that equal ids hash alike.
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+
+        /// Equal when the strings are; two clones of one id are known equal
+        /// without reading them (`Arc<str>`'s own equality reads them).
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+            }
+        }
 
         /// Ordered as the strings are; two clones of one id compare equal
         /// without reading them (a map keyed by ids is mostly asked for
@@ -315,6 +346,34 @@ mod tests {
                 ch: 'é'
             })
         );
+    }
+
+    #[test]
+    fn exactly_the_documented_characters_are_allowed() {
+        for ch in (0..=0x2ff).filter_map(char::from_u32) {
+            let allowed = ch.is_ascii_alphanumeric() || "_-.@:".contains(ch);
+            let got = UserId::new(format!("a{ch}b"));
+            assert_eq!(got.is_ok(), allowed, "{ch:?}");
+            if !allowed {
+                assert_eq!(
+                    got,
+                    Err(IdError::BadChar {
+                        kind: "user id",
+                        ch
+                    })
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_equal_when_their_strings_are() {
+        let (a, b) = (UserId::new("bob").unwrap(), UserId::new("bob").unwrap());
+        assert!(!Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, b);
+        assert_eq!(a, a.clone());
+        assert_ne!(a, UserId::new("bOb").unwrap());
+        assert_ne!(a, UserId::new("bobs").unwrap());
     }
 
     #[test]
