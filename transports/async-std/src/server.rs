@@ -153,7 +153,7 @@ async fn connection<R: AsyncRuntime>(
     let Ok(ws) = async_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };
-    let (tx, out) = mpsc::channel::<ServerFrame>(out_queue);
+    let (tx, out) = natter_driver::server::out_queue(out_queue);
     if inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }

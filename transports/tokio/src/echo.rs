@@ -55,7 +55,7 @@ async fn echo(socket: WebSocket) {
     let (mut tx, out) = futures::channel::mpsc::channel::<String>(1024);
     let writer = tokio::spawn(async move {
         let wrap = |t: String| Some(Message::Text(t.into()));
-        let _ = natter_driver::server::write_frames(out, &mut sink, wrap).await;
+        let _ = natter_driver::server::write_frames(out.map(|t| [t]), &mut sink, wrap).await;
     });
     while let Some(Ok(msg)) = stream.next().await {
         if let Message::Text(text) = msg

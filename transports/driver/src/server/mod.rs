@@ -9,6 +9,7 @@
 
 mod database_thread;
 mod outgoing;
+mod queue;
 mod segments;
 mod store;
 mod wal;
@@ -24,6 +25,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 }
 
 pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
+pub use queue::{OutReceiver, OutSender, Refused, out_queue};
 
 pub use segments::{WAL_FILE, WAL_FILES};
 pub use store::{
@@ -31,7 +33,7 @@ pub use store::{
 };
 
 use crate::Runtime;
-use futures::channel::mpsc;
+use futures::channel::mpsc::{self, TryRecvError};
 use futures::{FutureExt, StreamExt};
 use natter_core::server::{ConnectionId, Output, Server, ServerEvent};
 use natter_core::{ClientFrame, Now, ServerFrame};
@@ -64,9 +66,9 @@ impl Drop for Released {
 /// The most inputs handled before one drain.
 const MAX_BATCH: usize = 256;
 
-/// The default bound of a connection's outgoing queue, in frames. A
-/// connection task reads its frames (JSON text) from an `mpsc::channel` of
-/// this size and closes its socket when the channel ends.
+/// The default bound of a connection's outgoing queue ([`out_queue`]), in
+/// frames. A connection task encodes and writes the frames it takes from
+/// the queue and closes its socket when the queue ends.
 pub const OUT_QUEUE: usize = 1024;
 
 /// The bound of a connection's outgoing queue for a server with delivery
@@ -92,10 +94,10 @@ pub fn input_queue() -> (mpsc::Sender<Input>, mpsc::Receiver<Input>) {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Input {
-    /// A new connection, and its outgoing queue of frames: the connection
-    /// encodes them ([`encode`]), writes them in order and closes when the
-    /// queue ends.
-    Connect(ConnectionId, mpsc::Sender<ServerFrame>),
+    /// A new connection, and its outgoing queue of frames ([`out_queue`]):
+    /// the connection encodes them ([`encode`]), writes them in order and
+    /// closes when the queue ends.
+    Connect(ConnectionId, OutSender),
     /// One message from a connection, decoded on its task ([`input`]).
     Frame(ConnectionId, Box<ClientFrame>),
     /// One message a connection could not decode: the server answers it
@@ -111,8 +113,17 @@ pub struct ServerTask<R: Runtime> {
     server: Server,
     store: Option<Store>,
     writer: Option<Writer>,
-    conns: BTreeMap<ConnectionId, mpsc::Sender<ServerFrame>>,
+    conns: BTreeMap<ConnectionId, Outgoing>,
+    /// The connections whose `pending` frames are not queued yet.
+    dirty: Vec<ConnectionId>,
     runtime: Arc<R>,
+}
+
+/// A connection's outgoing queue, and the frames of the drain under way
+/// that go into it as one batch when the drain ends.
+struct Outgoing {
+    tx: OutSender,
+    pending: Vec<ServerFrame>,
 }
 
 /// The slow-consumer policy: a connection whose outgoing queue is full is
@@ -137,6 +148,7 @@ impl<R: Runtime> ServerTask<R> {
             store,
             writer: None,
             conns: BTreeMap::new(),
+            dirty: Vec::new(),
             runtime,
         }
     }
@@ -162,6 +174,7 @@ impl<R: Runtime> ServerTask<R> {
                 return;
             }
         }
+        let mut ended = false;
         loop {
             let timer = match self.server.poll_timeout() {
                 Some(at) => self.runtime.sleep_until(at),
@@ -192,7 +205,14 @@ impl<R: Runtime> ServerTask<R> {
                         for _ in 0..MAX_BATCH {
                             match inputs.try_recv() {
                                 Ok(more) => self.handle(more),
-                                Err(_) => break,
+                                Err(TryRecvError::Empty) => break,
+                                // The queue is seen to end here, and
+                                // `select!` never polls an ended stream
+                                // again: the task ends after this drain.
+                                Err(TryRecvError::Closed) => {
+                                    ended = true;
+                                    break;
+                                }
                             }
                         }
                     }
@@ -206,6 +226,9 @@ impl<R: Runtime> ServerTask<R> {
                 self.stop("the store's thread stopped");
                 break;
             }
+            if ended {
+                break;
+            }
         }
     }
 
@@ -213,15 +236,19 @@ impl<R: Runtime> ServerTask<R> {
     /// connection is closed and the task ends.
     fn stop(&mut self, why: &str) {
         tracing::error!("{why}; the server stops");
-        // Dropping a queue's sender closes its connection after what it holds.
-        self.conns.clear();
+        // Dropping a queue's sender closes its connection after what it
+        // holds: the frames of this drain included.
+        for (_, out) in std::mem::take(&mut self.conns) {
+            let _ = out.tx.send(out.pending);
+        }
     }
 
     fn handle(&mut self, input: Input) {
         let now = self.now();
         match input {
             Input::Connect(conn, tx) => {
-                self.conns.insert(conn, tx);
+                let pending = Vec::new();
+                self.conns.insert(conn, Outgoing { tx, pending });
                 self.server.handle_connect(now, conn);
             }
             Input::Frame(conn, frame) => self.server.handle_frame(now, conn, *frame),
@@ -241,59 +268,84 @@ impl<R: Runtime> ServerTask<R> {
     /// Drains the server: batches, checkpoints and loads go to the
     /// store's thread (in memory, batches are reported persisted at once
     /// and there is nothing to load), frames and events whose batches are
-    /// durable go out. `false` when the store's thread is gone.
+    /// durable go out, each connection's as one batch. `false` when the
+    /// store's thread is gone.
     fn flush(&mut self) -> bool {
-        while let Some(output) = self.server.poll_output() {
-            let queued = match (output, &self.writer) {
-                (Output::Persist(batch), Some(writer)) => writer.write(batch),
-                (Output::Persist(batch), None) => {
-                    self.server.persisted(batch.id());
-                    true
+        loop {
+            while let Some(output) = self.server.poll_output() {
+                if !self.output(output) {
+                    return false;
                 }
-                (Output::Checkpoint(c), Some(writer)) => writer.checkpoint(c),
-                (Output::Checkpoint(_), None) => true,
-                (Output::Load(load), Some(writer)) => writer.load(load),
-                (Output::Load(load), None) => {
-                    let now = self.now();
-                    self.server.loaded(now, load.id(), Vec::new());
-                    true
-                }
-                (Output::Transmit { conn, frame }, _) => {
-                    self.transmit(conn, frame);
-                    true
-                }
-                (Output::Event(event), _) => {
-                    self.event(event);
-                    true
-                }
-            };
-            if !queued {
-                return false;
+            }
+            // A slow consumer dropped here is a disconnect, which the
+            // server answers with more output.
+            if !self.queue_pending() {
+                return true;
             }
         }
-        true
     }
 
-    fn transmit(&mut self, conn: ConnectionId, frame: ServerFrame) {
-        let Some(tx) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        if let Err(e) = tx.try_send(frame)
-            && e.is_full()
-        {
-            slow_consumer(conn);
-            self.conns.remove(&conn);
-            let now = self.now();
-            self.server.handle_disconnect(now, conn);
+    /// Hands one output on; `false` when the store's thread is gone.
+    fn output(&mut self, output: Output) -> bool {
+        match (output, &self.writer) {
+            (Output::Persist(batch), Some(writer)) => writer.write(batch),
+            (Output::Persist(batch), None) => {
+                self.server.persisted(batch.id());
+                true
+            }
+            (Output::Checkpoint(c), Some(writer)) => writer.checkpoint(c),
+            (Output::Checkpoint(_), None) => true,
+            (Output::Load(load), Some(writer)) => writer.load(load),
+            (Output::Load(load), None) => {
+                let now = self.now();
+                self.server.loaded(now, load.id(), Vec::new());
+                true
+            }
+            (Output::Transmit { conn, frame }, _) => {
+                if let Some(out) = self.conns.get_mut(&conn) {
+                    if out.pending.is_empty() {
+                        self.dirty.push(conn);
+                    }
+                    out.pending.push(frame);
+                }
+                true
+            }
+            (Output::Event(event), _) => {
+                self.event(event);
+                true
+            }
         }
+    }
+
+    /// Queues each connection's frames of this drain as one batch; `true`
+    /// when a slow consumer was disconnected.
+    fn queue_pending(&mut self) -> bool {
+        let mut dropped = false;
+        for conn in std::mem::take(&mut self.dirty) {
+            let Some(out) = self.conns.get_mut(&conn) else {
+                continue;
+            };
+            let batch = std::mem::take(&mut out.pending);
+            if out.tx.send(batch) == Err(Refused::Full) {
+                slow_consumer(conn);
+                self.conns.remove(&conn);
+                let now = self.now();
+                self.server.handle_disconnect(now, conn);
+                dropped = true;
+            }
+        }
+        dropped
     }
 
     fn event(&mut self, event: ServerEvent) {
         match event {
             ServerEvent::Close { conn, reason } => {
                 tracing::debug!(conn = conn.0, ?reason, "closing");
-                // Its queue ends after the frames it holds: then it closes.
-                self.conns.remove(&conn);
+                // Its queue ends after the frames it holds (this drain's
+                // included): then it closes.
+                if let Some(out) = self.conns.remove(&conn) {
+                    let _ = out.tx.send(out.pending);
+                }
             }
             ServerEvent::Push(p) => {
                 tracing::info!(user = %p.user, mid = %p.mid, "offline push");

@@ -4,33 +4,34 @@
 //! task so that the server task does neither.
 
 use super::Input;
-use futures::channel::mpsc;
-use futures::{Sink, SinkExt, StreamExt};
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use natter_core::server::ConnectionId;
 use natter_core::{ClientFrame, Codec, ServerFrame};
 
-/// Writes the items of `out` to `sink`, each made into the socket's
-/// message type by `wrap` (`None` skips it), until the queue ends. Every
-/// item already queued when one is taken goes out in the same flush: a
-/// burst costs one write to the socket, not one per frame (the socket must
-/// buffer, e.g. a WebSocket with a write buffer of a few KiB). The caller
-/// closes the sink.
-pub async fn write_frames<T, S, M>(
-    mut out: mpsc::Receiver<T>,
+/// Writes the items of the batches of `out` to `sink`, each made into the
+/// socket's message type by `wrap` (`None` skips it), until the stream
+/// ends. Every batch already queued when one is taken goes out in the same
+/// flush: a burst costs one write to the socket, not one per frame (the
+/// socket must buffer, e.g. a WebSocket with a write buffer of a few KiB).
+/// The caller closes the sink.
+pub async fn write_frames<B, T, S, M>(
+    mut out: impl Stream<Item = B> + Unpin,
     sink: &mut S,
     mut wrap: impl FnMut(T) -> Option<M>,
 ) -> Result<(), S::Error>
 where
+    B: IntoIterator<Item = T>,
     S: Sink<M> + Unpin,
 {
     while let Some(first) = out.next().await {
-        if let Some(m) = wrap(first) {
-            sink.feed(m).await?;
-        }
-        while let Ok(more) = out.try_recv() {
-            if let Some(m) = wrap(more) {
+        let mut batch = Some(first);
+        while let Some(items) = batch {
+            for m in items.into_iter().filter_map(&mut wrap) {
                 sink.feed(m).await?;
             }
+            // What is queued already, without waiting: the next `next`
+            // registers the task's waker again.
+            batch = out.next().now_or_never().flatten();
         }
         sink.flush().await?;
     }
@@ -61,6 +62,7 @@ pub const WRITE_BUFFER: usize = 8 * 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::channel::mpsc;
     use futures::executor::block_on;
     use std::pin::Pin;
     use std::task::{Context, Poll};
@@ -92,13 +94,13 @@ mod tests {
 
     #[test]
     fn a_queued_burst_is_one_flush_in_order() {
-        let (mut tx, rx) = mpsc::channel(16);
-        for i in 0..5 {
-            tx.try_send(format!("f{i}")).unwrap_or_default();
+        let (tx, rx) = mpsc::unbounded();
+        for batch in [vec!["f0", "f1"], vec!["f2"], vec!["f3", "f4"]] {
+            tx.unbounded_send(batch).unwrap_or_default();
         }
         drop(tx);
         let mut sink = Recorder::default();
-        block_on(write_frames(rx, &mut sink, Some)).unwrap_or_default();
+        block_on(write_frames(rx, &mut sink, |f: &str| Some(f.to_owned()))).unwrap_or_default();
         assert_eq!(sink.items, ["f0", "f1", "f2", "f3", "f4"]);
         assert_eq!(sink.flushes, 1);
     }

@@ -21,7 +21,9 @@ use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
 use natter_core::{Codec, ServerFrame};
-use natter_driver::server::{Input, ServerTask, Store, WRITE_BUFFER, encode, input, write_frames};
+use natter_driver::server::{
+    Input, ServerTask, Store, WRITE_BUFFER, encode, input, out_queue, write_frames,
+};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -195,7 +197,7 @@ async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Shared>) -> Response
 /// queue ends (a close, or a slow consumer dropped by the server task).
 async fn connection(socket: WebSocket, mut shared: Shared) {
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
-    let (tx, out) = mpsc::channel::<ServerFrame>(shared.out_queue);
+    let (tx, out) = out_queue(shared.out_queue);
     if shared.inputs.send(Input::Connect(conn, tx)).await.is_err() {
         return;
     }
