@@ -135,6 +135,7 @@ impl Checkpoint {
             return Err(RestoreError::Version(head.version));
         }
         let read: Read = serde_json::from_slice(bytes).map_err(damaged)?;
+        read.state.check_inboxes().map_err(RestoreError::Damaged)?;
         Ok(read.state)
     }
 }
@@ -179,6 +180,7 @@ impl Server {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use super::super::state::InboxEvent;
     use super::super::user_map::UserHash;
     use super::*;
     use crate::ids::UserId;
@@ -213,5 +215,32 @@ mod tests {
         assert_eq!(*server.state.users.hasher(), config.user_hash());
         assert_ne!(config.user_hash(), UserHash::default());
         assert_eq!(server.inbox_seq(&alice), crate::ids::Seq(7));
+    }
+
+    #[test]
+    fn an_inbox_that_does_not_end_at_its_users_newest_position_is_damage() {
+        let mut state = State::new(10, 10, UserHash::default());
+        let alice = UserId::new("alice").unwrap();
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            state.push(&alice, InboxEvent::Msg(crate::ids::MessageId(1)), &mut out);
+        }
+        let good = Checkpoint::of(&state);
+        assert!(good.state().is_ok());
+        let text = std::str::from_utf8(good.as_bytes()).unwrap();
+        assert!(
+            text.contains(r#""inbox":{"first":1,"events":[1,1,1]},"last_seq":3"#),
+            "{text}"
+        );
+        for (from, to, ends, newest) in [
+            (r#""last_seq":3"#, r#""last_seq":4"#, 3, 4),
+            (r#""first":1"#, r#""first":2"#, 4, 3),
+        ] {
+            let bad = Checkpoint::from_bytes(text.replace(from, to).into_bytes());
+            let why = format!(
+                "the inbox of alice ends at position {ends} but the user's newest is {newest}"
+            );
+            assert_eq!(bad.state().map(|_| ()), Err(RestoreError::Damaged(why)));
+        }
     }
 }

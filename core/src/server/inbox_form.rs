@@ -7,6 +7,7 @@
 //!
 //! Version 1 wrote `[[seq, event], …]`; that form is still read.
 
+use super::inbox::Inbox;
 use super::state::InboxEvent;
 use crate::ids::{MessageId, Seq};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
@@ -23,12 +24,12 @@ enum Written {
 }
 
 /// The events, written as [`Written`].
-struct Events<'a>(&'a VecDeque<(Seq, InboxEvent)>);
+struct Events<'a>(&'a VecDeque<InboxEvent>);
 
 impl Serialize for Events<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for (_, event) in self.0 {
+        for event in self.0 {
             match event {
                 InboxEvent::Msg(mid) => seq.serialize_element(&mid.0)?,
                 other => seq.serialize_element(other)?,
@@ -45,40 +46,48 @@ struct Compact<'a> {
 }
 
 /// Writes the inbox in the compact form.
-pub(crate) fn serialize<S: Serializer>(
-    inbox: &VecDeque<(Seq, InboxEvent)>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: Serializer>(inbox: &Inbox, serializer: S) -> Result<S::Ok, S::Error> {
     Compact {
-        first: inbox.front().map_or(Seq(0), |(s, _)| *s),
-        events: Events(inbox),
+        first: inbox.first().unwrap_or(Seq(0)),
+        events: Events(inbox.events()),
     }
     .serialize(serializer)
 }
 
 /// Reads either form.
-pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<VecDeque<(Seq, InboxEvent)>, D::Error> {
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Inbox, D::Error> {
     deserializer.deserialize_any(InboxVisitor)
 }
 
 struct InboxVisitor;
 
 impl<'de> Visitor<'de> for InboxVisitor {
-    type Value = VecDeque<(Seq, InboxEvent)>;
+    type Value = Inbox;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an inbox: {\"first\":…,\"events\":[…]} or [[seq, event], …]")
     }
 
-    /// Version 1: `[seq, event]` pairs.
+    /// Version 1: `[seq, event]` pairs, whose positions must follow each
+    /// other (as every build wrote them).
     fn visit_seq<A: SeqAccess<'de>>(self, mut pairs: A) -> Result<Self::Value, A::Error> {
-        let mut inbox = VecDeque::new();
-        while let Some(pair) = pairs.next_element::<(Seq, InboxEvent)>()? {
-            inbox.push_back(pair);
+        let mut first = None;
+        let mut events = VecDeque::new();
+        while let Some((seq, event)) = pairs.next_element::<(Seq, InboxEvent)>()? {
+            let first = *first.get_or_insert(seq);
+            let expected = u64::try_from(events.len())
+                .ok()
+                .and_then(|n| first.0.checked_add(n));
+            if expected != Some(seq.0) {
+                return Err(de::Error::custom(format_args!(
+                    "inbox position {} where {} follows",
+                    seq.0,
+                    expected.map_or_else(|| "nothing".to_owned(), |e| e.to_string())
+                )));
+            }
+            events.push_back(event);
         }
-        Ok(inbox)
+        Ok(Inbox::from_parts(first.unwrap_or(Seq(0)), events))
     }
 
     /// Version 2: the first position and the events.
@@ -96,17 +105,18 @@ impl<'de> Visitor<'de> for InboxVisitor {
         }
         let first = first.ok_or_else(|| de::Error::missing_field("first"))?;
         let events = events.ok_or_else(|| de::Error::missing_field("events"))?;
-        let mut seq = first;
-        let mut inbox = VecDeque::with_capacity(events.len());
-        for written in events {
-            let event = match written {
+        let newer = u64::try_from(events.len().saturating_sub(1)).unwrap_or(u64::MAX);
+        if first.0.checked_add(newer).is_none() {
+            return Err(de::Error::custom("inbox positions beyond 2^64"));
+        }
+        let events = events
+            .into_iter()
+            .map(|written| match written {
                 Written::Msg(mid) => InboxEvent::Msg(MessageId(mid)),
                 Written::Other(event) => event,
-            };
-            inbox.push_back((seq, event));
-            seq = seq.next();
-        }
-        Ok(inbox)
+            })
+            .collect();
+        Ok(Inbox::from_parts(first, events))
     }
 }
 
@@ -121,7 +131,7 @@ mod tests {
     #[derive(Serialize, Deserialize)]
     struct Holder {
         #[serde(with = "super")]
-        inbox: VecDeque<(Seq, InboxEvent)>,
+        inbox: Inbox,
     }
 
     fn receipt() -> InboxEvent {
@@ -134,21 +144,27 @@ mod tests {
         }))
     }
 
-    fn positions_and_json(inbox: &VecDeque<(Seq, InboxEvent)>) -> Vec<(u64, String)> {
+    fn positions_and_json(inbox: &Inbox) -> Vec<(u64, String)> {
         inbox
             .iter()
             .map(|(s, e)| (s.0, serde_json::to_string(e).unwrap()))
             .collect()
     }
 
+    fn inbox(first: u64, events: Vec<InboxEvent>) -> Inbox {
+        Inbox::from_parts(Seq(first), events.into())
+    }
+
     #[test]
     fn messages_are_bare_ids_and_positions_follow_the_first() {
-        let inbox: VecDeque<_> = [
-            (Seq(7), InboxEvent::Msg(MessageId(12))),
-            (Seq(8), receipt()),
-            (Seq(9), InboxEvent::Msg(MessageId(13))),
-        ]
-        .into();
+        let inbox = inbox(
+            7,
+            vec![
+                InboxEvent::Msg(MessageId(12)),
+                receipt(),
+                InboxEvent::Msg(MessageId(13)),
+            ],
+        );
         let json = serde_json::to_string(&Holder {
             inbox: inbox.clone(),
         })
@@ -161,23 +177,46 @@ mod tests {
         let back: Holder = serde_json::from_str(&json).unwrap();
         assert_eq!(positions_and_json(&back.inbox), positions_and_json(&inbox));
         let empty = serde_json::to_string(&Holder {
-            inbox: VecDeque::new(),
+            inbox: Inbox::default(),
         })
         .unwrap();
         assert_eq!(empty, r#"{"inbox":{"first":0,"events":[]}}"#);
         let back: Holder = serde_json::from_str(&empty).unwrap();
-        assert!(back.inbox.is_empty());
+        assert!(back.inbox.iter().next().is_none());
     }
 
     #[test]
     fn the_pairs_of_version_1_are_read() {
         let v1 = r#"{"inbox":[[7,{"Msg":"12"}],[8,{"Msg":"13"}]]}"#;
         let back: Holder = serde_json::from_str(v1).unwrap();
-        let want: VecDeque<_> = [
-            (Seq(7), InboxEvent::Msg(MessageId(12))),
-            (Seq(8), InboxEvent::Msg(MessageId(13))),
-        ]
-        .into();
+        let want = inbox(
+            7,
+            vec![
+                InboxEvent::Msg(MessageId(12)),
+                InboxEvent::Msg(MessageId(13)),
+            ],
+        );
         assert_eq!(positions_and_json(&back.inbox), positions_and_json(&want));
+    }
+
+    #[test]
+    fn positions_that_do_not_follow_each_other_or_run_past_2_64_are_refused() {
+        let refusal = |json| {
+            serde_json::from_str::<Holder>(json)
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(
+            refusal(r#"{"inbox":[[7,{"Msg":"12"}],[9,{"Msg":"13"}]]}"#).as_deref(),
+            Some("inbox position 9 where 8 follows at line 1 column 44")
+        );
+        assert_eq!(
+            refusal(r#"{"inbox":{"first":18446744073709551615,"events":[1,2]}}"#).as_deref(),
+            Some("inbox positions beyond 2^64 at line 1 column 54")
+        );
+        let last = r#"{"inbox":{"first":18446744073709551615,"events":[1]}}"#;
+        let back: Holder = serde_json::from_str(last).unwrap();
+        assert_eq!(back.inbox.last(), Some(Seq(u64::MAX)));
+        assert_eq!(positions_and_json(&back.inbox).len(), 1);
     }
 }

@@ -120,6 +120,7 @@ mod conversations;
 mod group_state;
 mod groups;
 mod history;
+mod inbox;
 mod inbox_form;
 mod last_entry;
 mod load;
@@ -367,7 +368,7 @@ impl Server {
         let lookup = |mid| self.state.message(mid).or_else(|| store.get(mid));
         u.inbox
             .iter()
-            .filter_map(|(seq, _)| self.inbox_frame_with(user, *seq, lookup))
+            .filter_map(|(seq, _)| self.inbox_frame_with(user, seq, lookup))
             .collect()
     }
 

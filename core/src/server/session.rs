@@ -151,11 +151,7 @@ impl Server {
         seq: Seq,
         lookup: impl Fn(MessageId) -> Option<&'a StoredMessage>,
     ) -> Option<ServerFrame> {
-        let u = self.state.users.get(user)?;
-        let first = u.inbox.front()?.0;
-        let (_, event) = u
-            .inbox
-            .get(usize::try_from(seq.0.checked_sub(first.0)?).ok()?)?;
+        let event = self.state.users.get(user)?.inbox.get(seq)?;
         let seq = Some(seq);
         Some(match event {
             InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {

@@ -59,11 +59,8 @@ impl Server {
         let Some(u) = self.state.users.get(user) else {
             return Vec::new();
         };
-        let first = u.oldest().0;
-        let skip = usize::try_from(from.saturating_sub(first)).unwrap_or(usize::MAX);
         u.inbox
-            .iter()
-            .skip(skip)
+            .from(Seq(from))
             .take_while(|(seq, _)| seq.0 <= upto)
             .filter_map(|(seq, event)| match event {
                 InboxEvent::Msg(mid) if self.state.must_load(*mid) => Some((seq.0, *mid)),
