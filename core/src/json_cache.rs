@@ -7,12 +7,17 @@
 //! splice the text in. serde's `Serialize` of a message ignores it, so that
 //! any serializer, JSON or not, sees the message's own fields.
 
+use crate::body::Body;
 use crate::message::Message;
 use std::sync::OnceLock;
 
-/// The buffer a message's encoding starts with, in bytes: a short text
-/// message fits.
+/// The buffer the encoding of a message other than text starts with, in
+/// bytes.
 const MESSAGE_CAPACITY: usize = 192;
+
+/// Spare bytes a message's encoding keeps rather than be reallocated to
+/// its length: more than the numbers of a text message leave over.
+const SPARE_BYTES: usize = 48;
 
 /// The cached JSON of a [`Message`]. Not part of the message's value: a
 /// clone starts empty (a clone may be changed), equality ignores it, and
@@ -50,16 +55,32 @@ impl Message {
         if let Some(json) = self.json.0.get() {
             return Ok(json);
         }
-        let mut json = Vec::with_capacity(MESSAGE_CAPACITY);
+        let mut json = Vec::with_capacity(self.json_capacity());
         self.write_json(&mut json)?;
-        // A message that fits the first buffer keeps it whole (fewer than
-        // MESSAGE_CAPACITY spare bytes; a shrink is a reallocation, a
-        // fifth of the encoding's cost); a longer one, grown by doubling,
-        // gives back what it does not use.
-        if json.capacity() > MESSAGE_CAPACITY {
+        // A shrink is a reallocation, a fifth of the encoding's cost: a
+        // buffer sized nearly right keeps its few spare bytes.
+        if json.capacity() - json.len() > SPARE_BYTES {
             json.shrink_to_fit();
         }
         Ok(self.json.0.get_or_init(|| json))
+    }
+
+    /// A buffer a message's JSON fits in: for a text or emoji message with
+    /// no escapes and no optional fields, its length and at most about 30
+    /// bytes more (its numbers counted at their longest); a first guess
+    /// for any other.
+    fn json_capacity(&self) -> usize {
+        /// Every byte of a text message but its strings and numbers.
+        const FIXED: usize = r#"{"mid":"","from":"","to":{"chat":"single","id":""},"ts":,"req":"","body":{"type":"emoji","text":""}}"#.len();
+        /// Two numbers (`mid`, `ts`) at their longest.
+        const DIGITS: usize = 2 * 20;
+        let strings = self.from.as_str().len()
+            + self.to.id_str().len()
+            + self.req.as_ref().map_or(0, |r| r.as_str().len());
+        match &self.body {
+            Body::Text { text } | Body::Emoji { text } => FIXED + DIGITS + strings + text.len(),
+            _ => MESSAGE_CAPACITY,
+        }
     }
 }
 

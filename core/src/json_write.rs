@@ -119,15 +119,10 @@ fn write_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_jso
 
 impl Conversation {
     fn write_json(&self, out: &mut Vec<u8>) {
-        let id = match self {
-            Conversation::Single(user) => user.as_str(),
-            Conversation::Group(group) | Conversation::Room(group) => group.as_str(),
-            Conversation::Thread(thread) => thread.as_str(),
-        };
         put(out, "{\"chat\":\"");
         put(out, self.chat());
         put(out, "\",\"id\":");
-        write_id(out, id);
+        write_id(out, self.id_str());
         out.push(b'}');
     }
 }

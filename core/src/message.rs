@@ -36,6 +36,15 @@ impl Conversation {
         }
     }
 
+    /// The id of the peer, group, room or thread, as a string.
+    pub(crate) fn id_str(&self) -> &str {
+        match self {
+            Conversation::Single(user) => user.as_str(),
+            Conversation::Group(group) | Conversation::Room(group) => group.as_str(),
+            Conversation::Thread(thread) => thread.as_str(),
+        }
+    }
+
     /// The wire name of the chat type.
     pub fn chat(&self) -> &'static str {
         match self {
