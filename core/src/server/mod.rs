@@ -616,34 +616,33 @@ impl Server {
     /// as far as its delivery window allows (the rest when acknowledgements
     /// arrive).
     fn deliver(&mut self, user: &UserId) {
-        let mut conn = self.next_connection(user, None);
-        while let Some(c) = conn {
-            self.pump(c);
-            conn = self.next_connection(user, Some(c));
-        }
+        self.each_connection(user, Self::pump);
     }
 
     /// Sends a frame to every ready connection of `user`.
     fn send_to_user(&mut self, user: &UserId, frame: &ServerFrame) {
-        let mut conn = self.next_connection(user, None);
-        while let Some(c) = conn {
-            self.transmit(c, frame.clone());
-            conn = self.next_connection(user, Some(c));
-        }
+        self.each_connection(user, |s, c| s.transmit(c, frame.clone()));
     }
 
-    /// The ready connection of `user` after `after` (the first for `None`),
-    /// in order: a walk over a user's connections that leaves `self` free
-    /// to change between steps, with no list collected.
-    fn next_connection(&self, user: &UserId, after: Option<ConnectionId>) -> Option<ConnectionId> {
-        let conns = self.online.get(user)?;
-        match after {
-            None => conns.first(),
-            Some(after) => conns
-                .range((Bound::Excluded(after), Bound::Unbounded))
-                .next(),
+    /// Calls `f` with each ready connection of `user`, in order: a walk
+    /// that leaves `self` free to change between steps (`f` must not
+    /// connect the user), with no list collected.
+    fn each_connection(&mut self, user: &UserId, mut f: impl FnMut(&mut Self, ConnectionId)) {
+        let Some(conns) = self.online.get(user) else {
+            return;
+        };
+        let only = conns.len() == 1;
+        let mut conn = conns.first().copied();
+        while let Some(c) = conn {
+            f(self, c);
+            // Most users have one device: for them, no second lookup.
+            conn = if only {
+                None
+            } else {
+                let after = (Bound::Excluded(c), Bound::Unbounded);
+                (self.online.get(user)).and_then(|conns| conns.range(after).next().copied())
+            };
         }
-        .copied()
     }
 
     /// `user` as the server already holds it (the state's key, else an
