@@ -9,6 +9,15 @@ fn text(s: &str) -> Body {
     Body::Text { text: s.into() }
 }
 
+/// The one outcome a send answered as message `mid` at `ts` ends in.
+fn sent_outcome(id: &RequestId, mid: u64, ts: u64) -> Vec<Outcome> {
+    vec![Outcome::Sent {
+        id: id.clone(),
+        mid: MessageId(mid),
+        ts: Millis(ts),
+    }]
+}
+
 fn attachment(url: &str) -> Box<Attachment> {
     Box::new({
         let mut f = Attachment::default();
@@ -102,14 +111,7 @@ fn options_travel_with_the_message_and_the_answer_ends_the_send() {
     t.feed(&format!(
         r#"{{"type":"sent","id":"{id}","mid":"77","ts":1000500}}"#
     ));
-    assert_eq!(
-        outcomes(&t.events()),
-        vec![Outcome::Sent {
-            id: id.clone(),
-            mid: MessageId(77),
-            ts: Millis(1_000_500)
-        }]
-    );
+    assert_eq!(outcomes(&t.events()), sent_outcome(&id, 77, 1_000_500));
     // A repeated answer is a stale duplicate.
     t.feed(&format!(
         r#"{{"type":"sent","id":"{id}","mid":"77","ts":1000500}}"#
@@ -256,14 +258,7 @@ fn resend_of_a_failed_message_keeps_its_id() {
     t.feed(&format!(
         r#"{{"type":"sent","id":"{id}","mid":"5","ts":1}}"#
     ));
-    assert_eq!(
-        outcomes(&t.events()),
-        vec![Outcome::Sent {
-            id,
-            mid: MessageId(5),
-            ts: Millis(1)
-        }]
-    );
+    assert_eq!(outcomes(&t.events()), sent_outcome(&id, 5, 1));
 }
 
 #[test]
@@ -361,14 +356,7 @@ fn the_senders_copy_completes_a_send_whose_answer_was_lost() {
         r#"{{"type":"msg","seq":1,"msg":{{"mid":"9","from":"alice","to":{TO_BOB},"ts":5,"req":"{id}","body":{{"type":"text","text":"x"}}}}}}"#
     );
     t.feed(&copy);
-    assert_eq!(
-        outcomes(&t.events()),
-        vec![Outcome::Sent {
-            id: id.clone(),
-            mid: MessageId(9),
-            ts: Millis(5)
-        }]
-    );
+    assert_eq!(outcomes(&t.events()), sent_outcome(&id, 9, 5));
     // The late answer and a duplicate copy change nothing.
     t.feed(&format!(
         r#"{{"type":"sent","id":"{id}","mid":"9","ts":5}}"#
@@ -385,14 +373,7 @@ fn the_senders_copy_completes_a_send_whose_answer_was_lost() {
 #[test]
 fn a_sent_with_seq_stands_for_the_copy_in_inbox_order() {
     let (mut t, id) = answered_with_seq(1);
-    assert_eq!(
-        outcomes(&t.events()),
-        vec![Outcome::Sent {
-            id: id.clone(),
-            mid: MessageId(9),
-            ts: Millis(5)
-        }]
-    );
+    assert_eq!(outcomes(&t.events()), sent_outcome(&id, 9, 5));
     let conv = t.c.conversation(&bob()).unwrap();
     assert_eq!(conv.last.as_ref().map(|e| e.mid()), Some(MessageId(9)));
     assert_eq!(conv.unread, 0);
