@@ -66,8 +66,8 @@ impl Message {
     }
 
     /// A buffer a message's JSON fits in: for a text or emoji message with
-    /// no escapes and no optional fields, its length and at most about 30
-    /// bytes more (its numbers counted at their longest); a first guess
+    /// no escapes and no optional fields, its length and at most 41 bytes
+    /// more (its numbers counted at their longest); a first guess
     /// for any other.
     fn json_capacity(&self) -> usize {
         /// Every byte of a text message but its strings and numbers.

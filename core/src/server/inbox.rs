@@ -62,7 +62,8 @@ impl Inbox {
             .skip(skip)
             .map(move |(i, event)| {
                 // An inbox read from a checkpoint ends at a position that
-                // exists (`check`), so this never saturates.
+                // exists (`inbox_form` refuses one past 2^64), so this
+                // never saturates.
                 let at = u64::try_from(i).map_or(u64::MAX, |i| first.saturating_add(i));
                 (Seq(at), event)
             })
