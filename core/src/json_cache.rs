@@ -66,7 +66,7 @@ impl Message {
     }
 
     /// A buffer a message's JSON fits in: for a text or emoji message with
-    /// no escapes and no optional fields, its length and at most 41 bytes
+    /// no escapes and no optional fields, its length and at most 48 bytes
     /// more (its numbers counted at their longest); a first guess
     /// for any other.
     fn json_capacity(&self) -> usize {
