@@ -66,9 +66,10 @@ impl Message {
     }
 
     /// A buffer a message's JSON fits in: for a text or emoji message with
-    /// no escapes and no optional fields, its length and at most 48 bytes
-    /// more (its numbers counted at their longest); a first guess
-    /// for any other.
+    /// no escapes and no optional fields, its length and at most 50 bytes
+    /// more (its numbers counted at their longest, a `req` and the longest
+    /// chat name counted when absent or shorter); a first guess for any
+    /// other.
     fn json_capacity(&self) -> usize {
         /// Every byte of a text message but its strings and numbers.
         const FIXED: usize = r#"{"mid":"","from":"","to":{"chat":"single","id":""},"ts":,"req":"","body":{"type":"emoji","text":""}}"#.len();
