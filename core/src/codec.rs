@@ -81,6 +81,32 @@ fn request_id(json: &[u8]) -> Option<RequestId> {
     }
 }
 
+/// Decodes the frame in `text`, of an accepted size.
+fn decode_text<F: WireFrame>(text: &str) -> Result<F, DecodeError> {
+    let json = text.as_bytes();
+    // Fast path: frames written by this crate (and most others) start
+    // with `{"type":"...` and need no separate pass to find their type.
+    let kind = match canonical_kind(json) {
+        Some(kind) => Cow::Borrowed(kind),
+        None => head(json)?.kind,
+    };
+    match F::decode_kind(&kind, text) {
+        None => Err(DecodeError::UnknownType {
+            kind: kind.chars().take(64).collect(),
+            id: request_id(json),
+        }),
+        Some(Ok(frame)) => Ok(frame),
+        Some(Err((kind, e))) => Err(match e.classify() {
+            serde_json::error::Category::Data => DecodeError::Invalid {
+                kind,
+                id: request_id(json),
+                reason: e.to_string(),
+            },
+            _ => syntax(&e),
+        }),
+    }
+}
+
 /// The type of a frame that starts exactly with `{"type":"NAME"` where NAME
 /// is lower-case letters and underscores; `None` for any other start.
 fn canonical_kind(json: &[u8]) -> Option<&str> {
@@ -152,6 +178,23 @@ impl Codec {
     /// Decodes one frame from the JSON text of a WebSocket message (or the
     /// payload of a length-prefixed frame).
     pub fn decode<F: WireFrame>(&self, json: &[u8]) -> Result<F, DecodeError> {
+        self.check_size(json)?;
+        let text = std::str::from_utf8(json).map_err(|e| DecodeError::NotUtf8 {
+            valid_up_to: e.valid_up_to(),
+        })?;
+        decode_text(text)
+    }
+
+    /// Decodes one frame from text already known to be UTF-8, such as a
+    /// WebSocket text message, which the WebSocket library has checked:
+    /// [`Codec::decode`] without its UTF-8 check, with the same result.
+    pub fn decode_str<F: WireFrame>(&self, json: &str) -> Result<F, DecodeError> {
+        self.check_size(json.as_bytes())?;
+        decode_text(json)
+    }
+
+    /// Refuses a frame over the limit, or empty.
+    fn check_size(&self, json: &[u8]) -> Result<(), DecodeError> {
         if json.len() > self.max_frame {
             return Err(DecodeError::TooLarge {
                 len: json.len(),
@@ -161,30 +204,7 @@ impl Codec {
         if json.is_empty() {
             return Err(DecodeError::Empty);
         }
-        let text = std::str::from_utf8(json).map_err(|e| DecodeError::NotUtf8 {
-            valid_up_to: e.valid_up_to(),
-        })?;
-        // Fast path: frames written by this crate (and most others) start
-        // with `{"type":"...` and need no separate pass to find their type.
-        let kind = match canonical_kind(json) {
-            Some(kind) => Cow::Borrowed(kind),
-            None => head(json)?.kind,
-        };
-        match F::decode_kind(&kind, text) {
-            None => Err(DecodeError::UnknownType {
-                kind: kind.chars().take(64).collect(),
-                id: request_id(json),
-            }),
-            Some(Ok(frame)) => Ok(frame),
-            Some(Err((kind, e))) => Err(match e.classify() {
-                serde_json::error::Category::Data => DecodeError::Invalid {
-                    kind,
-                    id: request_id(json),
-                    reason: e.to_string(),
-                },
-                _ => syntax(&e),
-            }),
-        }
+        Ok(())
     }
 
     /// Appends a frame with its 4-byte big-endian length prefix to `dst`.

@@ -65,6 +65,9 @@ fn text_round_trip<F: WireFrame + PartialEq + Debug>(frame: &F) -> Result<(), Te
         .decode(&bytes)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&back, frame);
+    let text = std::str::from_utf8(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let from_text = codec.decode_str::<F>(text);
+    prop_assert_eq!(from_text.as_ref(), Ok(frame));
     Ok(())
 }
 
@@ -156,6 +159,10 @@ proptest! {
         let mut bytes = codec.encode(&frame).map_err(|e| TestCaseError::fail(e.to_string()))?.to_vec();
         let i = at % bytes.len();
         bytes[i] = byte;
-        let _ = codec.decode::<ClientFrame>(&bytes);
+        let got = codec.decode::<ClientFrame>(&bytes);
+        // Text decodes alike whether or not its UTF-8 is checked again.
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            prop_assert_eq!(codec.decode_str::<ClientFrame>(text), got);
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Arbitrary bytes as a client frame and as a server frame: a frame or a
-//! typed error, and a decoded frame re-encodes and decodes to itself.
+//! typed error, the same from `decode_str` when the bytes are text, and a
+//! decoded frame re-encodes and decodes to itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +9,11 @@ use natter_core::{ClientFrame, Codec, ServerFrame};
 use std::fmt::Debug;
 
 fn round_trip<F: WireFrame + PartialEq + Debug>(codec: &Codec, data: &[u8]) {
-    if let Ok(frame) = codec.decode::<F>(data) {
+    let decoded = codec.decode::<F>(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        assert_eq!(codec.decode_str::<F>(text), decoded, "text decodes alike unchecked");
+    }
+    if let Ok(frame) = decoded {
         let bytes = codec.encode(&frame).expect("a decoded frame encodes");
         let again: F = codec.decode(&bytes).expect("an encoded frame decodes");
         assert_eq!(again, frame);

@@ -13,8 +13,8 @@ use futures::{FutureExt, SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
 use natter_core::{Codec, ServerFrame};
 use natter_driver::server::{
-    CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, WRITE_BUFFER, encode, input, out_queue_bound,
-    write_frames,
+    CACHE_BYTES, Input, OUT_QUEUE, ServerTask, Store, WRITE_BUFFER, encode, input, input_text,
+    out_queue_bound, write_frames,
 };
 use std::collections::BTreeMap;
 use std::io;
@@ -170,13 +170,13 @@ async fn connection<R: AsyncRuntime>(
             msg = stream.next() => msg,
             _ = writer_finished => break,
         };
-        let bytes = match msg {
-            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-            Some(Ok(Message::Binary(b))) => b.to_vec(),
+        let input = match msg {
+            Some(Ok(Message::Text(text))) => input_text(&codec, conn, text),
+            Some(Ok(Message::Binary(bytes))) => input(&codec, conn, bytes),
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
-        if inputs.send(input(&codec, conn, bytes)).await.is_err() {
+        if inputs.send(input).await.is_err() {
             break;
         }
     }

@@ -24,7 +24,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
-pub use outgoing::{WRITE_BUFFER, encode, input, write_frames};
+pub use outgoing::{WRITE_BUFFER, encode, input, input_text, write_frames};
 pub use queue::{OutReceiver, OutSender, Refused, out_queue};
 
 pub use segments::{WAL_FILE, WAL_FILES};
@@ -98,11 +98,12 @@ pub enum Input {
     /// the connection encodes them ([`encode`]), writes them in order and
     /// closes when the queue ends.
     Connect(ConnectionId, OutSender),
-    /// One message from a connection, decoded on its task ([`input`]).
+    /// One message from a connection, decoded on its task ([`input_text`],
+    /// [`input`]).
     Frame(ConnectionId, Box<ClientFrame>),
     /// One message a connection could not decode: the server answers it
     /// (`error` 400, 413 or 415, with the request id when one was read).
-    Malformed(ConnectionId, Vec<u8>),
+    Malformed(ConnectionId, bytes::Bytes),
     /// The connection is gone.
     Disconnect(ConnectionId),
 }

@@ -4,9 +4,11 @@
 //! task so that the server task does neither.
 
 use super::Input;
+use bytes::Bytes;
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use natter_core::server::ConnectionId;
 use natter_core::{ClientFrame, Codec, ServerFrame};
+use std::ops::Deref;
 
 /// Writes the items of the batches of `out` to `sink`, each made into the
 /// socket's message type by `wrap` (`None` skips it), until the stream
@@ -45,13 +47,27 @@ pub fn encode(codec: &Codec, frame: &ServerFrame) -> Option<String> {
     codec.encode_text(frame).ok()
 }
 
-/// The input for one message read from `conn`, decoded on the connection's
-/// task: the frame, or the bytes for the server task to answer with the
-/// right error.
-pub fn input(codec: &Codec, conn: ConnectionId, bytes: Vec<u8>) -> Input {
+/// The input for one binary message read from `conn`, decoded on the
+/// connection's task: the frame, or the bytes for the server task to
+/// answer with the right error.
+pub fn input(codec: &Codec, conn: ConnectionId, bytes: Bytes) -> Input {
     match codec.decode::<ClientFrame>(&bytes) {
         Ok(frame) => Input::Frame(conn, Box::new(frame)),
         Err(_) => Input::Malformed(conn, bytes),
+    }
+}
+
+/// The input for one text message read from `conn`, as [`input`] gives
+/// for its bytes, with neither a copy nor a second UTF-8 check: `text` is
+/// the WebSocket library's own (tungstenite's or axum's `Utf8Bytes`),
+/// checked when it was read.
+pub fn input_text<T>(codec: &Codec, conn: ConnectionId, text: T) -> Input
+where
+    T: Deref<Target = str> + Into<Bytes>,
+{
+    match codec.decode_str::<ClientFrame>(&text) {
+        Ok(frame) => Input::Frame(conn, Box::new(frame)),
+        Err(_) => Input::Malformed(conn, text.into()),
     }
 }
 
@@ -66,6 +82,7 @@ mod tests {
     use futures::executor::block_on;
     use std::pin::Pin;
     use std::task::{Context, Poll};
+    use tungstenite::Utf8Bytes;
 
     /// A sink that records what it got and how many flushes.
     #[derive(Default)]
@@ -109,13 +126,32 @@ mod tests {
     fn a_message_is_decoded_on_its_connection_or_left_for_the_server_to_answer() {
         let codec = Codec::default();
         let conn = ConnectionId(7);
-        let ping = br#"{"type":"ping","nonce":1}"#.to_vec();
-        assert!(
-            matches!(input(&codec, conn, ping), Input::Frame(ConnectionId(7), f) if matches!(*f, ClientFrame::Ping(_)))
-        );
-        let bad = b"{nope".to_vec();
-        assert!(
-            matches!(input(&codec, conn, bad), Input::Malformed(ConnectionId(7), b) if b == b"{nope")
-        );
+        let ping = r#"{"type":"ping","nonce":1}"#;
+        let is_ping =
+            |i| matches!(i, Input::Frame(ConnectionId(7), f) if matches!(*f, ClientFrame::Ping(_)));
+        assert!(is_ping(input(
+            &codec,
+            conn,
+            Bytes::from_static(ping.as_bytes())
+        )));
+        assert!(is_ping(input_text(
+            &codec,
+            conn,
+            Utf8Bytes::from_static(ping)
+        )));
+        let kept =
+            |i, bytes: &[u8]| matches!(i, Input::Malformed(ConnectionId(7), b) if b == bytes);
+        assert!(kept(
+            input(&codec, conn, Bytes::from_static(b"{nope")),
+            b"{nope"
+        ));
+        assert!(kept(
+            input(&codec, conn, Bytes::from_static(b"\xff")),
+            b"\xff"
+        ));
+        assert!(kept(
+            input_text(&codec, conn, Utf8Bytes::from_static("{nope")),
+            b"{nope"
+        ));
     }
 }

@@ -22,7 +22,7 @@ use futures::{SinkExt, StreamExt};
 use natter_core::server::{ConnectionId, Server, ServerConfig};
 use natter_core::{Codec, ServerFrame};
 use natter_driver::server::{
-    Input, ServerTask, Store, WRITE_BUFFER, encode, input, out_queue, write_frames,
+    Input, ServerTask, Store, WRITE_BUFFER, encode, input, input_text, out_queue, write_frames,
 };
 use std::io;
 use std::path::PathBuf;
@@ -213,13 +213,12 @@ async fn connection(socket: WebSocket, mut shared: Shared) {
             msg = stream.next() => msg,
             _ = &mut writer => break,
         };
-        let bytes = match msg {
-            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-            Some(Ok(Message::Binary(b))) => b.to_vec(),
+        let input = match msg {
+            Some(Ok(Message::Text(text))) => input_text(&shared.codec, conn, text),
+            Some(Ok(Message::Binary(bytes))) => input(&shared.codec, conn, bytes),
             Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
-        let input = input(&shared.codec, conn, bytes);
         if shared.inputs.send(input).await.is_err() {
             break;
         }
