@@ -171,8 +171,8 @@ async fn connection<R: AsyncRuntime>(
             _ = writer_finished => break,
         };
         let input = match msg {
-            Some(Ok(Message::Text(text))) => input_text(&codec, conn, text),
-            Some(Ok(Message::Binary(bytes))) => input(&codec, conn, bytes),
+            Some(Ok(Message::Text(text))) => input_text(&codec, conn, &text),
+            Some(Ok(Message::Binary(bytes))) => input(&codec, conn, &bytes),
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };

@@ -103,7 +103,7 @@ pub enum Input {
     Frame(ConnectionId, Box<ClientFrame>),
     /// One message a connection could not decode: the server answers it
     /// (`error` 400, 413 or 415, with the request id when one was read).
-    Malformed(ConnectionId, bytes::Bytes),
+    Malformed(ConnectionId, Vec<u8>),
     /// The connection is gone.
     Disconnect(ConnectionId),
 }

@@ -4,11 +4,9 @@
 //! task so that the server task does neither.
 
 use super::Input;
-use bytes::Bytes;
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use natter_core::server::ConnectionId;
 use natter_core::{ClientFrame, Codec, ServerFrame};
-use std::ops::Deref;
 
 /// Writes the items of the batches of `out` to `sink`, each made into the
 /// socket's message type by `wrap` (`None` skips it), until the stream
@@ -48,26 +46,23 @@ pub fn encode(codec: &Codec, frame: &ServerFrame) -> Option<String> {
 }
 
 /// The input for one binary message read from `conn`, decoded on the
-/// connection's task: the frame, or the bytes for the server task to
-/// answer with the right error.
-pub fn input(codec: &Codec, conn: ConnectionId, bytes: Bytes) -> Input {
-    match codec.decode::<ClientFrame>(&bytes) {
+/// connection's task: the frame, or a copy of the bytes for the server
+/// task to answer with the right error.
+pub fn input(codec: &Codec, conn: ConnectionId, bytes: &[u8]) -> Input {
+    match codec.decode::<ClientFrame>(bytes) {
         Ok(frame) => Input::Frame(conn, Box::new(frame)),
-        Err(_) => Input::Malformed(conn, bytes),
+        Err(_) => Input::Malformed(conn, bytes.to_vec()),
     }
 }
 
 /// The input for one text message read from `conn`, as [`input`] gives
-/// for its bytes, with neither a copy nor a second UTF-8 check: `text` is
-/// the WebSocket library's own (tungstenite's or axum's `Utf8Bytes`),
-/// checked when it was read.
-pub fn input_text<T>(codec: &Codec, conn: ConnectionId, text: T) -> Input
-where
-    T: Deref<Target = str> + Into<Bytes>,
-{
-    match codec.decode_str::<ClientFrame>(&text) {
+/// for its bytes, without a second UTF-8 check: the WebSocket library
+/// checked the text when it read it. Only a message that does not decode
+/// is copied.
+pub fn input_text(codec: &Codec, conn: ConnectionId, text: &str) -> Input {
+    match codec.decode_str::<ClientFrame>(text) {
         Ok(frame) => Input::Frame(conn, Box::new(frame)),
-        Err(_) => Input::Malformed(conn, text.into()),
+        Err(_) => Input::Malformed(conn, text.as_bytes().to_vec()),
     }
 }
 
@@ -82,7 +77,6 @@ mod tests {
     use futures::executor::block_on;
     use std::pin::Pin;
     use std::task::{Context, Poll};
-    use tungstenite::Utf8Bytes;
 
     /// A sink that records what it got and how many flushes.
     #[derive(Default)]
@@ -129,29 +123,12 @@ mod tests {
         let ping = r#"{"type":"ping","nonce":1}"#;
         let is_ping =
             |i| matches!(i, Input::Frame(ConnectionId(7), f) if matches!(*f, ClientFrame::Ping(_)));
-        assert!(is_ping(input(
-            &codec,
-            conn,
-            Bytes::from_static(ping.as_bytes())
-        )));
-        assert!(is_ping(input_text(
-            &codec,
-            conn,
-            Utf8Bytes::from_static(ping)
-        )));
+        assert!(is_ping(input(&codec, conn, ping.as_bytes())));
+        assert!(is_ping(input_text(&codec, conn, ping)));
         let kept =
             |i, bytes: &[u8]| matches!(i, Input::Malformed(ConnectionId(7), b) if b == bytes);
-        assert!(kept(
-            input(&codec, conn, Bytes::from_static(b"{nope")),
-            b"{nope"
-        ));
-        assert!(kept(
-            input(&codec, conn, Bytes::from_static(b"\xff")),
-            b"\xff"
-        ));
-        assert!(kept(
-            input_text(&codec, conn, Utf8Bytes::from_static("{nope")),
-            b"{nope"
-        ));
+        assert!(kept(input(&codec, conn, b"{nope"), b"{nope"));
+        assert!(kept(input(&codec, conn, b"\xff"), b"\xff"));
+        assert!(kept(input_text(&codec, conn, "{nope"), b"{nope"));
     }
 }

@@ -214,8 +214,8 @@ async fn connection(socket: WebSocket, mut shared: Shared) {
             _ = &mut writer => break,
         };
         let input = match msg {
-            Some(Ok(Message::Text(text))) => input_text(&shared.codec, conn, text),
-            Some(Ok(Message::Binary(bytes))) => input(&shared.codec, conn, bytes),
+            Some(Ok(Message::Text(text))) => input_text(&shared.codec, conn, &text),
+            Some(Ok(Message::Binary(bytes))) => input(&shared.codec, conn, &bytes),
             Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             Some(Ok(_)) => continue,
         };
