@@ -45,12 +45,6 @@ impl Inbox {
         self.first.0.checked_add(newer).map(Seq)
     }
 
-    /// The event at `seq`, if it is held.
-    pub(crate) fn get(&self, seq: Seq) -> Option<&InboxEvent> {
-        let at = usize::try_from(seq.0.checked_sub(self.first.0)?).ok()?;
-        self.events.get(at)
-    }
-
     /// The events from position `from` on (all of them if `from` is older
     /// than the oldest), with their positions.
     pub(crate) fn from(&self, from: Seq) -> impl Iterator<Item = (Seq, &InboxEvent)> {
@@ -110,10 +104,5 @@ mod tests {
         assert_eq!(mids(inbox.from(Seq(4))), [(4, 14), (5, 15)]);
         assert_eq!(mids(inbox.from(Seq(1))), [(3, 13), (4, 14), (5, 15)]);
         assert_eq!(mids(inbox.from(Seq(9))), []);
-        assert!(matches!(
-            inbox.get(Seq(4)),
-            Some(InboxEvent::Msg(MessageId(14)))
-        ));
-        assert!(inbox.get(Seq(2)).is_none() && inbox.get(Seq(6)).is_none());
     }
 }

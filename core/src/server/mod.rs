@@ -368,7 +368,7 @@ impl Server {
         let lookup = |mid| self.state.message(mid).or_else(|| store.get(mid));
         u.inbox
             .iter()
-            .filter_map(|(seq, _)| self.inbox_frame_with(user, seq, lookup))
+            .filter_map(|(seq, event)| session::event_frame(event, seq, lookup))
             .collect()
     }
 

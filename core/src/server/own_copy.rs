@@ -9,8 +9,8 @@
 //! it. Anywhere else (another device, a later replay, a window that holds
 //! the copy back, version 1) the copy goes out as a `msg` as before.
 
+use super::ConnectionId;
 use super::session::Session;
-use super::{ConnectionId, Server};
 use crate::frame::ServerFrame;
 use crate::ids::{MessageId, Seq};
 
@@ -49,16 +49,15 @@ impl Session {
     }
 }
 
-impl Server {
-    /// Whether `frame`, due on `conn`, is the copy the send being handled
-    /// folds into its answer: then it is noted, not sent.
-    pub(crate) fn folds_own_copy(&mut self, conn: ConnectionId, frame: &ServerFrame) -> bool {
-        let Some(own) = self.own_copy.as_mut().filter(|o| o.conn == conn) else {
-            return false;
-        };
+impl OwnCopy {
+    /// Whether `frame`, due on `conn`, is this copy: then it is noted, not
+    /// sent.
+    pub(crate) fn folds(&mut self, conn: ConnectionId, frame: &ServerFrame) -> bool {
         match frame {
-            ServerFrame::Msg(d) if d.msg.mid == own.mid && own.seq.is_none() => {
-                own.seq = d.seq;
+            ServerFrame::Msg(d)
+                if conn == self.conn && d.msg.mid == self.mid && self.seq.is_none() =>
+            {
+                self.seq = d.seq;
                 d.seq.is_some()
             }
             _ => false,

@@ -139,63 +139,6 @@ impl Server {
         self.commit(Record::SummarySent { user: user.clone() });
     }
 
-    /// The frame of one inbox event.
-    pub(crate) fn inbox_frame(&self, user: &UserId, seq: Seq) -> Option<ServerFrame> {
-        self.inbox_frame_with(user, seq, |mid| self.state.message(mid))
-    }
-
-    /// The frame of one inbox event, with the messages `lookup` finds.
-    pub(crate) fn inbox_frame_with<'a>(
-        &'a self,
-        user: &UserId,
-        seq: Seq,
-        lookup: impl Fn(MessageId) -> Option<&'a StoredMessage>,
-    ) -> Option<ServerFrame> {
-        let event = self.state.users.get(user)?.inbox.get(seq)?;
-        let seq = Some(seq);
-        Some(match event {
-            InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {
-                seq,
-                msg: std::sync::Arc::clone(&lookup(*mid)?.msg),
-            }),
-            InboxEvent::Recalled(r) => ServerFrame::Recalled(Recalled {
-                seq,
-                mid: r.mid,
-                from: r.from.clone(),
-                to: r.to.clone(),
-                by: r.by.clone(),
-                ts: r.ts,
-            }),
-            InboxEvent::Receipt(n) => ServerFrame::Receipt(ReceiptNotice {
-                seq,
-                ..(**n).clone()
-            }),
-            InboxEvent::ConvRead(n) => ServerFrame::ConvRead(ConvReadNotice {
-                seq,
-                ..(**n).clone()
-            }),
-            InboxEvent::ConvDeleted(n) => ServerFrame::ConvDeleted(ConvDeleted {
-                seq,
-                ..(**n).clone()
-            }),
-            InboxEvent::Thread(t) => ServerFrame::Thread(Box::new(ThreadNotice {
-                seq,
-                op: t.op,
-                by: t.by.clone(),
-                mid: t.mid,
-                info: (*t.info).clone(),
-            })),
-            InboxEvent::Tip(tip) => ServerFrame::GroupTip(crate::frame::group::GroupTip {
-                seq,
-                ..(**tip).clone()
-            }),
-            InboxEvent::System(n) => ServerFrame::System(crate::frame::group::SystemNotice {
-                seq,
-                ..(**n).clone()
-            }),
-        })
-    }
-
     /// Re-arms a connection's one timer, on the monotonic clock: the
     /// earliest of its idle deadline, its token warning and its token expiry
     /// (both wall-clock times, converted at `now`).
@@ -312,4 +255,55 @@ impl Server {
             Answer::Ok { pending: false },
         )))
     }
+}
+
+/// The frame of one inbox event at `seq`, with the messages `lookup`
+/// finds (`None` for a message it does not).
+pub(crate) fn event_frame<'a>(
+    event: &InboxEvent,
+    seq: Seq,
+    lookup: impl Fn(MessageId) -> Option<&'a StoredMessage>,
+) -> Option<ServerFrame> {
+    let seq = Some(seq);
+    Some(match event {
+        InboxEvent::Msg(mid) => ServerFrame::Msg(Delivery {
+            seq,
+            msg: std::sync::Arc::clone(&lookup(*mid)?.msg),
+        }),
+        InboxEvent::Recalled(r) => ServerFrame::Recalled(Recalled {
+            seq,
+            mid: r.mid,
+            from: r.from.clone(),
+            to: r.to.clone(),
+            by: r.by.clone(),
+            ts: r.ts,
+        }),
+        InboxEvent::Receipt(n) => ServerFrame::Receipt(ReceiptNotice {
+            seq,
+            ..(**n).clone()
+        }),
+        InboxEvent::ConvRead(n) => ServerFrame::ConvRead(ConvReadNotice {
+            seq,
+            ..(**n).clone()
+        }),
+        InboxEvent::ConvDeleted(n) => ServerFrame::ConvDeleted(ConvDeleted {
+            seq,
+            ..(**n).clone()
+        }),
+        InboxEvent::Thread(t) => ServerFrame::Thread(Box::new(ThreadNotice {
+            seq,
+            op: t.op,
+            by: t.by.clone(),
+            mid: t.mid,
+            info: (*t.info).clone(),
+        })),
+        InboxEvent::Tip(tip) => ServerFrame::GroupTip(crate::frame::group::GroupTip {
+            seq,
+            ..(**tip).clone()
+        }),
+        InboxEvent::System(n) => ServerFrame::System(crate::frame::group::SystemNotice {
+            seq,
+            ..(**n).clone()
+        }),
+    })
 }
