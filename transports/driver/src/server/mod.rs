@@ -5,7 +5,8 @@
 //! them back, which lets the frames behind them out; it fires timers
 //! through a [`Runtime`] and talks to connection tasks over channels. An
 //! adapter accepts connections, decodes WebSocket messages into [`Input`]s
-//! and writes each connection's outgoing queue.
+//! ([`input_text`] for a text message, [`input`] for a binary one) and
+//! writes each connection's outgoing queue ([`write_frames`]).
 
 mod database_thread;
 mod outgoing;
