@@ -611,16 +611,16 @@ impl State {
     fn apply_stored(&mut self, msg: &Arc<Message>, out: &mut Appended) {
         self.next_mid = self.next_mid.max(msg.mid.0.saturating_add(1));
         // A stored message is its send's answer too: a repeat of the
-        // request is answered from here.
-        if let Some(req) = &msg.req {
-            let answer = Answer::Sent {
+        // request is answered from here. Recorded where the walk below
+        // meets the sender, else (a chat room's sender is no recipient)
+        // after it.
+        let mut answer = msg.req.as_ref().map(|req| {
+            let sent = Answer::Sent {
                 mid: msg.mid,
                 ts: msg.ts,
             };
-            self.user_mut(&msg.from)
-                .answered
-                .insert(req.clone(), answer);
-        }
+            (req, sent)
+        });
         self.messages
             .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
         self.history
@@ -642,6 +642,11 @@ impl State {
         each_recipient_in(groups, threads, &msg.from, &msg.to, |user| {
             let conv = Conversation::seen_by(user, &msg.from, &msg.to);
             let u = user_in(users, dedup, user);
+            if *user == msg.from
+                && let Some((req, sent)) = answer.take()
+            {
+                u.answered.insert(req.clone(), sent);
+            }
             let c = u.convs.entry(conv).or_default();
             if c.last_mid() < Some(msg.mid) {
                 c.last = Some(LastEntry::Message(Arc::clone(msg)));
@@ -654,6 +659,9 @@ impl State {
             }
             Self::push_into(u, limit, user, InboxEvent::Msg(msg.mid), out);
         });
+        if let Some((req, sent)) = answer {
+            self.user_mut(&msg.from).answered.insert(req.clone(), sent);
+        }
         if let Conversation::Thread(t) = &msg.to {
             if let Some(thread) = self.threads.get_mut(t) {
                 thread.info.count = thread.info.count.saturating_add(1);

@@ -55,6 +55,27 @@ fn a_repeated_request_is_answered_from_memory_and_processed_once() {
 }
 
 #[test]
+fn a_repeated_room_send_is_answered_from_memory_and_relayed_once() {
+    // A room's sender has no inbox entry for its message: the answer is
+    // remembered all the same.
+    let mut t = S::new();
+    let a = t.login("alice");
+    let room = t.group(a, "room", &[]);
+    let b = t.login("bob");
+    t.ask(
+        b,
+        &format!(r#"{{"type":"group_join","id":"j1","group":"{room}"}}"#),
+    );
+    let first = t.text_to(a, "r1", "room", &room, "hi");
+    assert_eq!(of(&first, "sent").len(), 1);
+    assert_eq!(of(&t.take(b), "msg").len(), 1);
+    t.now = Millis(t.now.0 + 5);
+    let again = t.text_to(a, "r1", "room", &room, "hi");
+    assert_eq!(of(&again, "sent"), of(&first, "sent"));
+    assert_eq!(of(&t.take(b), "msg").len(), 0, "no second copy");
+}
+
+#[test]
 fn group_messages_go_to_every_member_in_one_order() {
     let mut t = S::new();
     let a = t.login("alice");
