@@ -36,7 +36,7 @@ impl Server {
             config,
             ..
         } = self;
-        let Some(window) = conns
+        let Some((window, user)) = conns
             .get_mut(&conn)
             .and_then(|c| c.session.as_mut())
             .filter(|s| !s.window.loading)
@@ -44,7 +44,6 @@ impl Server {
         else {
             return;
         };
-        let (window, user) = window;
         let Some(u) = state.users.get(user) else {
             return;
         };
