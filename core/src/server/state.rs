@@ -623,23 +623,19 @@ impl State {
         });
         self.messages
             .insert(msg.mid, StoredMessage::new(Arc::clone(msg)));
+        let key = HistoryKey::of(&msg.from, &msg.to);
         self.history
-            .entry(HistoryKey::of(&msg.from, &msg.to))
+            .entry(key.clone())
             .or_default()
             .insert(msg.mid, ());
-        let listers = self
-            .listers
-            .entry(HistoryKey::of(&msg.from, &msg.to))
-            .or_default();
+        let listers = self.listers.entry(key).or_default();
         let (groups, threads) = (&self.groups, &self.threads);
-        // Nearly always already there: looked up before a clone is made.
+        let (users, dedup, limit) = (&mut self.users, self.dedup, self.inbox_limit);
         each_recipient_in(groups, threads, &msg.from, &msg.to, |user| {
+            // Nearly always already there: looked up before a clone is made.
             if !listers.contains(user) {
                 listers.insert(user.clone());
             }
-        });
-        let (users, dedup, limit) = (&mut self.users, self.dedup, self.inbox_limit);
-        each_recipient_in(groups, threads, &msg.from, &msg.to, |user| {
             let conv = Conversation::seen_by(user, &msg.from, &msg.to);
             let u = user_in(users, dedup, user);
             if *user == msg.from
