@@ -128,6 +128,14 @@ struct Outgoing {
     pending: Vec<ServerFrame>,
 }
 
+impl Outgoing {
+    /// Ends the queue after the frames it holds, this drain's included:
+    /// the connection writes them, then closes.
+    fn close(self) {
+        let _ = self.tx.send(self.pending);
+    }
+}
+
 /// The slow-consumer policy: a connection whose outgoing queue is full is
 /// closed (what it had queued is still written). Nothing is lost: its
 /// client reconnects and resumes from the last event it acknowledged, and
@@ -238,10 +246,8 @@ impl<R: Runtime> ServerTask<R> {
     /// connection is closed and the task ends.
     fn stop(&mut self, why: &str) {
         tracing::error!("{why}; the server stops");
-        // Dropping a queue's sender closes its connection after what it
-        // holds: the frames of this drain included.
         for (_, out) in std::mem::take(&mut self.conns) {
-            let _ = out.tx.send(out.pending);
+            out.close();
         }
     }
 
@@ -343,10 +349,8 @@ impl<R: Runtime> ServerTask<R> {
         match event {
             ServerEvent::Close { conn, reason } => {
                 tracing::debug!(conn = conn.0, ?reason, "closing");
-                // Its queue ends after the frames it holds (this drain's
-                // included): then it closes.
                 if let Some(out) = self.conns.remove(&conn) {
-                    let _ = out.tx.send(out.pending);
+                    out.close();
                 }
             }
             ServerEvent::Push(p) => {
